@@ -1,0 +1,86 @@
+// Package config reads omdeploy.yaml: strict parsing with FILE:LINE:COL
+// errors, ${VAR} expansion from the environment, and defaults. It knows
+// nothing of AWS or the CLI.
+package config
+
+import (
+	"time"
+)
+
+// Defaults of the contract.
+const (
+	DefaultWaitTimeout   = 15 * time.Minute
+	DefaultHealthTimeout = 2 * time.Minute
+	DefaultSecretsPath   = ".secrets/"
+)
+
+// File is a parsed, validated, defaulted config.
+type File struct {
+	Path          string // as given; relative paths in the file are relative to its folder
+	Region        string
+	AccountID     string
+	Secrets       []string
+	SSMParameters []string
+	IAMActions    []string
+	Services      []Service
+}
+
+// Service is one ECS service to deploy.
+type Service struct {
+	Name        string // label in output; defaults to Service
+	Cluster     string
+	Service     string
+	Container   string // empty: the task definition's only container
+	WaitTimeout time.Duration
+	Health      *Health // nil: no health verification declared
+	Line        int     // where the entry starts, for drift and error messages
+}
+
+// Health declares a service's canonical health endpoints.
+type Health struct {
+	BaseURL   string
+	Endpoints []Endpoint
+	Timeout   time.Duration
+}
+
+// Endpoint is one canonical health endpoint.
+type Endpoint struct {
+	Path         string
+	ExpectStatus []int  // empty: any 2xx
+	ExpectBody   string // substring the body must contain; empty: not checked
+}
+
+// Select returns the services whose Name or Service is in names, in config
+// order; all of them when names is empty. An unknown name is an error that
+// lists the known ones.
+func (f *File) Select(names []string) ([]Service, error) {
+	if len(names) == 0 {
+		return f.Services, nil
+	}
+	var out []Service
+	for _, n := range names {
+		found := false
+		for _, s := range f.Services {
+			if s.Name == n || s.Service == n {
+				out = append(out, s)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, &Error{File: f.Path, Msg: "service " + quote(n) + " is not in the config; known: " + f.serviceNames()}
+		}
+	}
+	return out, nil
+}
+
+func (f *File) serviceNames() string {
+	s := ""
+	for i, svc := range f.Services {
+		if i > 0 {
+			s += ", "
+		}
+		s += svc.Name
+	}
+	return s
+}

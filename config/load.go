@@ -1,0 +1,355 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates the config at path. lookup resolves ${VAR}
+// (os.LookupEnv in production). Every problem is an *Error with a position.
+func Load(path string, lookup func(string) (string, bool)) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{File: path, Msg: "config file not found; pass --config FILE, set OMDEPLOY_CONFIG, or create one with `omdeploy init`"}
+		}
+		return nil, &Error{File: path, Msg: fmt.Sprintf("read config: %v", err)}
+	}
+	return Parse(path, data, lookup)
+}
+
+// Parse is Load on bytes already read; path is used only in messages.
+func Parse(path string, data []byte, lookup func(string) (string, bool)) (*File, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, syntaxError(path, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &Error{File: path, Line: 1, Col: 1, Msg: "config is empty; expected a mapping with at least `services:`"}
+	}
+	p := &parser{path: path, lookup: lookup}
+	f := &File{Path: path}
+	if err := p.file(doc.Content[0], f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// syntaxError turns yaml.v3's "yaml: line N: msg" into a positioned Error.
+func syntaxError(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ":"); ok {
+			if l, convErr := strconv.Atoi(n); convErr == nil {
+				line, msg = l, strings.TrimSpace(after)
+			}
+		}
+	}
+	if line == 0 {
+		return &Error{File: path, Msg: "invalid YAML: " + msg}
+	}
+	return &Error{File: path, Line: line, Col: 1, Msg: "invalid YAML: " + msg}
+}
+
+type parser struct {
+	path   string
+	lookup func(string) (string, bool)
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
+	return &Error{File: p.path, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fields walks a mapping, rejecting keys not in known. Each known key's value
+// goes to its handler; missing required keys are reported at the mapping.
+func (p *parser) fields(n *yaml.Node, what string, handlers map[string]func(*yaml.Node) error) (map[string]bool, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errorf(n, "%s: expected a mapping, got %s", what, kindName(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		h, ok := handlers[k.Value]
+		if !ok {
+			return nil, p.errorf(k, "unknown key %q in %s; expected one of %s", k.Value, what, keyList(handlers))
+		}
+		if seen[k.Value] {
+			return nil, p.errorf(k, "duplicate key %q in %s", k.Value, what)
+		}
+		seen[k.Value] = true
+		if err := h(v); err != nil {
+			return nil, err
+		}
+	}
+	return seen, nil
+}
+
+func (p *parser) file(n *yaml.Node, f *File) error {
+	seen, err := p.fields(n, "the config", map[string]func(*yaml.Node) error{
+		"version": func(v *yaml.Node) error {
+			s, err := p.str(v, "version")
+			if err != nil {
+				return err
+			}
+			if s != "1" {
+				return p.errorf(v, "version: unsupported config version %q; expected 1", s)
+			}
+			return nil
+		},
+		"region":         p.strInto(&f.Region, "region"),
+		"account_id":     p.accountID(&f.AccountID),
+		"secrets":        p.strListInto(&f.Secrets, "secrets"),
+		"ssm_parameters": p.strListInto(&f.SSMParameters, "ssm_parameters"),
+		"iam_actions":    p.strListInto(&f.IAMActions, "iam_actions"),
+		"services": func(v *yaml.Node) error {
+			if v.Kind != yaml.SequenceNode {
+				return p.errorf(v, "services: expected a list of services, got %s", kindName(v))
+			}
+			for _, item := range v.Content {
+				s, err := p.service(item)
+				if err != nil {
+					return err
+				}
+				f.Services = append(f.Services, s)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if !seen["services"] || len(f.Services) == 0 {
+		return p.errorf(n, "services: at least one service is required")
+	}
+	if !seen["secrets"] {
+		f.Secrets = []string{DefaultSecretsPath}
+	}
+	names := map[string]int{}
+	for _, s := range f.Services {
+		if prev, dup := names[s.Name]; dup {
+			return &Error{File: p.path, Line: s.Line, Col: 1, Msg: fmt.Sprintf("service name %q is used twice (first on line %d); give one a distinct `name:`", s.Name, prev)}
+		}
+		names[s.Name] = s.Line
+	}
+	return nil
+}
+
+func (p *parser) service(n *yaml.Node) (Service, error) {
+	s := Service{Line: n.Line, WaitTimeout: DefaultWaitTimeout}
+	seen, err := p.fields(n, "a service", map[string]func(*yaml.Node) error{
+		"name":         p.strInto(&s.Name, "name"),
+		"cluster":      p.strInto(&s.Cluster, "cluster"),
+		"service":      p.strInto(&s.Service, "service"),
+		"container":    p.strInto(&s.Container, "container"),
+		"wait_timeout": p.durationInto(&s.WaitTimeout, "wait_timeout"),
+		"health": func(v *yaml.Node) error {
+			h, err := p.health(v)
+			s.Health = h
+			return err
+		},
+	})
+	if err != nil {
+		return s, err
+	}
+	for _, req := range []string{"cluster", "service"} {
+		if !seen[req] {
+			return s, p.errorf(n, "a service: missing required key %q", req)
+		}
+	}
+	if s.Name == "" {
+		s.Name = s.Service
+	}
+	return s, nil
+}
+
+func (p *parser) health(n *yaml.Node) (*Health, error) {
+	h := &Health{Timeout: DefaultHealthTimeout}
+	seen, err := p.fields(n, "health", map[string]func(*yaml.Node) error{
+		"base_url": func(v *yaml.Node) error {
+			s, err := p.str(v, "base_url")
+			if err != nil {
+				return err
+			}
+			u, perr := url.Parse(s)
+			if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return p.errorf(v, "base_url: %q is not an absolute http(s) URL; expected e.g. https://api.example.com", s)
+			}
+			h.BaseURL = strings.TrimRight(s, "/")
+			return nil
+		},
+		"timeout": p.durationInto(&h.Timeout, "timeout"),
+		"endpoints": func(v *yaml.Node) error {
+			if v.Kind != yaml.SequenceNode {
+				return p.errorf(v, "endpoints: expected a list of paths, got %s", kindName(v))
+			}
+			for _, item := range v.Content {
+				e, err := p.endpoint(item)
+				if err != nil {
+					return err
+				}
+				h.Endpoints = append(h.Endpoints, e)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !seen["base_url"] {
+		return nil, p.errorf(n, "health: missing required key \"base_url\"")
+	}
+	if len(h.Endpoints) == 0 {
+		return nil, p.errorf(n, "health: at least one endpoint is required, e.g. endpoints: [/healthz]")
+	}
+	return h, nil
+}
+
+func (p *parser) endpoint(n *yaml.Node) (Endpoint, error) {
+	var e Endpoint
+	if n.Kind == yaml.ScalarNode {
+		s, err := p.str(n, "endpoint")
+		if err != nil {
+			return e, err
+		}
+		e.Path = s
+		return e, p.checkPath(n, s)
+	}
+	seen, err := p.fields(n, "an endpoint", map[string]func(*yaml.Node) error{
+		"path":        p.strInto(&e.Path, "path"),
+		"expect_body": p.strInto(&e.ExpectBody, "expect_body"),
+		"expect_status": func(v *yaml.Node) error {
+			if v.Kind != yaml.SequenceNode {
+				return p.errorf(v, "expect_status: expected a list of HTTP status codes, e.g. [200], got %s", kindName(v))
+			}
+			for _, c := range v.Content {
+				code, err := strconv.Atoi(c.Value)
+				if c.Kind != yaml.ScalarNode || err != nil || code < 100 || code > 599 {
+					return p.errorf(c, "expect_status: %q is not an HTTP status code (100-599)", c.Value)
+				}
+				e.ExpectStatus = append(e.ExpectStatus, code)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return e, err
+	}
+	if !seen["path"] {
+		return e, p.errorf(n, "an endpoint: missing required key \"path\"")
+	}
+	return e, p.checkPath(n, e.Path)
+}
+
+func (p *parser) checkPath(n *yaml.Node, path string) error {
+	if !strings.HasPrefix(path, "/") {
+		return p.errorf(n, "endpoint %q: expected a path starting with /, e.g. /healthz", path)
+	}
+	return nil
+}
+
+// str reads a scalar as a string and expands ${VAR} in it.
+func (p *parser) str(n *yaml.Node, key string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", p.errorf(n, "%s: expected a string, got %s", key, kindName(n))
+	}
+	v, err := expand(n.Value, p.lookup)
+	if err != nil {
+		return "", p.errorf(n, "%s: %v", key, err)
+	}
+	return v, nil
+}
+
+func (p *parser) strInto(dst *string, key string) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		s, err := p.str(n, key)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(s) == "" {
+			return p.errorf(n, "%s: must not be empty", key)
+		}
+		*dst = s
+		return nil
+	}
+}
+
+func (p *parser) strListInto(dst *[]string, key string) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		if n.Kind != yaml.SequenceNode {
+			return p.errorf(n, "%s: expected a list of strings, got %s", key, kindName(n))
+		}
+		out := []string{}
+		for _, item := range n.Content {
+			s, err := p.str(item, key)
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		*dst = out
+		return nil
+	}
+}
+
+func (p *parser) durationInto(dst *time.Duration, key string) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		s, err := p.str(n, key)
+		if err != nil {
+			return err
+		}
+		d, perr := time.ParseDuration(s)
+		if perr != nil || d <= 0 {
+			return p.errorf(n, "%s: %q is not a positive duration; expected e.g. 90s, 15m or 1h", key, s)
+		}
+		*dst = d
+		return nil
+	}
+}
+
+func (p *parser) accountID(dst *string) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		s, err := p.str(n, "account_id")
+		if err != nil {
+			return err
+		}
+		if len(s) != 12 || strings.Trim(s, "0123456789") != "" {
+			return p.errorf(n, "account_id: %q is not a 12-digit AWS account ID; quote it to keep leading zeros, e.g. \"012345678901\"", s)
+		}
+		*dst = s
+		return nil
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "nothing (null)"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func keyList(m map[string]func(*yaml.Node) error) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ", ")
+}

@@ -1,0 +1,68 @@
+package app
+
+import (
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Global flag names; each is also read from the environment.
+const (
+	flagConfig      = "config"
+	flagService     = "service"
+	flagRegion      = "region"
+	flagProfile     = "profile"
+	flagEndpointURL = "endpoint-url"
+	flagOutput      = "output"
+	flagLogFormat   = "log-format"
+	flagVerbose     = "verbose"
+	flagNoColor     = "no-color"
+	flagTimeout     = "timeout"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagConfig, Aliases: []string{"c"}, Value: "omdeploy.yaml", EnvVars: []string{"OMDEPLOY_CONFIG"}, Usage: "config `FILE`"},
+		&cli.StringSliceFlag{Name: flagService, Aliases: []string{"s"}, EnvVars: []string{"OMDEPLOY_SERVICE"}, Usage: "service `NAME` from the config (repeatable; default: all)"},
+		&cli.StringFlag{Name: flagRegion, EnvVars: []string{"AWS_REGION"}, Usage: "AWS `REGION` (default: the config's, then the profile's)"},
+		&cli.StringFlag{Name: flagProfile, EnvVars: []string{"AWS_PROFILE"}, Usage: "AWS shared config `PROFILE` (SSO and assume-role work as in the aws CLI)"},
+		&cli.StringFlag{Name: flagEndpointURL, EnvVars: []string{"OMDEPLOY_ENDPOINT_URL"}, Usage: "send every AWS call to `URL` (an emulator such as moto); AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> also work"},
+		&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: "text", EnvVars: []string{"OMDEPLOY_OUTPUT"}, Usage: "result on stdout: `text` or json (one JSON document)"},
+		&cli.StringFlag{Name: flagLogFormat, Value: "text", EnvVars: []string{"OMDEPLOY_LOG_FORMAT"}, Usage: "progress on stderr: `text` or json (slog JSON lines)"},
+		&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}, EnvVars: []string{"OMDEPLOY_VERBOSE"}, Usage: "show every API poll and health attempt"},
+		&cli.BoolFlag{Name: flagNoColor, EnvVars: []string{"NO_COLOR"}, Usage: "no colours or live view"},
+		&cli.DurationFlag{Name: flagTimeout, EnvVars: []string{"OMDEPLOY_TIMEOUT"}, Usage: "give up on the whole run after `DURATION` (default: no limit beyond each service's wait_timeout)"},
+	}
+}
+
+// lookup reads a flag set at the innermost level: the command's own flag
+// wins over the same flag given before the command name.
+func lookup[T any](c *cli.Context, name string, get func(*cli.Context, string) T) T {
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.IsSet(name) {
+			return get(ctx, name)
+		}
+	}
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet(name) {
+			return get(ctx, name)
+		}
+	}
+	return get(c, name)
+}
+
+func str(c *cli.Context, name string) string {
+	return lookup(c, name, (*cli.Context).String)
+}
+
+func boolean(c *cli.Context, name string) bool {
+	return lookup(c, name, (*cli.Context).Bool)
+}
+
+func duration(c *cli.Context, name string) time.Duration {
+	return lookup(c, name, (*cli.Context).Duration)
+}
+
+func strSlice(c *cli.Context, name string) []string {
+	return lookup(c, name, (*cli.Context).StringSlice)
+}

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/healthcheck"
+	"github.com/omdeploy/omdeploy/internal/failure"
+)
+
+const flagBaseURL = "base-url"
+
+func healthCommand() *cli.Command {
+	return withGlobal(&cli.Command{
+		Name:  "health",
+		Usage: "verify the services' canonical health endpoints",
+		Description: `Checks each endpoint declared under health: in the config, retrying 502/503/504 and
+connection errors with backoff until health.timeout, and failing fast on a phantom route (404).
+
+EXAMPLES:
+   omdeploy health
+   omdeploy health --service tech-gateway --base-url https://preview-42.example.com`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: flagBaseURL, Usage: "check `URL` instead of each service's base_url (previews, staging)"},
+		},
+		Action: func(c *cli.Context) error {
+			env, ctx, cancel, err := setup(c, true)
+			defer cancel()
+			if err != nil {
+				return env.finish(deploy.Result{}, err)
+			}
+			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
+			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
+			res := deploy.Result{}
+			for _, s := range env.services {
+				sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone}
+				res.Services = append(res.Services, sr)
+			}
+			return env.finish(res, err)
+		},
+	})
+}

@@ -1,0 +1,51 @@
+package app
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/preflight"
+)
+
+const (
+	flagStrict = "strict"
+	flagForce  = "force"
+)
+
+func preflightCommand() *cli.Command {
+	return withGlobal(&cli.Command{
+		Name:  "preflight",
+		Usage: "check credentials, IAM, SSM, secrets, ECS and logs before a deploy",
+		Description: `Runs every check and reports each one; nothing is changed.
+
+EXAMPLES:
+   omdeploy preflight
+   omdeploy preflight --service tech-gateway --output json
+   omdeploy preflight --strict        # warnings fail too`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: flagStrict, Usage: "fail on warnings too"},
+			&cli.BoolFlag{Name: flagForce, Usage: "do not fail when a deployment is already in progress"},
+		},
+		Action: func(c *cli.Context) error {
+			env, ctx, cancel, err := setup(c, true)
+			defer cancel()
+			if err != nil {
+				return env.finish(deploy.Result{}, err)
+			}
+			clients, err := env.clients(ctx)
+			if err != nil {
+				return env.finish(deploy.Result{}, err)
+			}
+			checks, err := preflight.Run(ctx, preflight.Options{
+				Config:          env.cfg,
+				Services:        env.services,
+				Clients:         clients,
+				Strict:          c.Bool(flagStrict),
+				AllowInProgress: c.Bool(flagForce),
+				Reporter:        env.renderer,
+				Logger:          env.logger,
+			})
+			return env.finish(deploy.Result{Checks: checks}, err)
+		},
+	})
+}

@@ -1,0 +1,162 @@
+// Package failure carries a failed run's stage, service and runbook entry up
+// to the command layer, and derives the process exit code from them in one
+// place.
+package failure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Stage names the part of a run that failed. The values are the JSON
+// contract's "stage" field, so they are never renamed.
+type Stage string
+
+// The stages of a run, in pipeline order.
+const (
+	StageConfig    Stage = "config"
+	StagePreflight Stage = "preflight"
+	StageRegister  Stage = "register"
+	StageUpdate    Stage = "update"
+	StageRollout   Stage = "rollout"
+	StageHealth    Stage = "health"
+	StageRollback  Stage = "rollback"
+	StageDone      Stage = "done"
+)
+
+// Exit codes of the contract; README and --help document the same table.
+const (
+	ExitOK          = 0
+	ExitInternal    = 1
+	ExitUsage       = 2
+	ExitPreflight   = 3
+	ExitRollout     = 4
+	ExitHealth      = 5
+	ExitRollback    = 6
+	ExitInterrupted = 130
+)
+
+// ExitCodeTable is the exit-code documentation shown in --help and README.
+const ExitCodeTable = `EXIT CODES:
+   0    success
+   1    internal error
+   2    usage or config error
+   3    preflight failed
+   4    rollout failed (FAILED, replaced by another deployment, timed out)
+   5    health verification failed
+   6    rollback failed, or a service was left in an unknown state
+   130  interrupted`
+
+// Error is a failure with the facts a person needs to act on it. Err keeps the
+// cause so errors.Is/As still reach AWS and context errors underneath.
+type Error struct {
+	Stage     Stage
+	Service   string // the config's service label; empty for run-wide failures
+	RunbookID string // key into internal/runbook; empty when no entry fits
+	RequestID string // AWS request ID, when the cause is an AWS call
+	Err       error
+}
+
+func (e *Error) Error() string {
+	if e.Service == "" {
+		return fmt.Sprintf("%s: %v", e.Stage, e.Err)
+	}
+	return fmt.Sprintf("%s %s: %v", e.Stage, e.Service, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New wraps err as a failure of stage. A nil err stays nil so callers can
+// wrap unconditionally.
+func New(stage Stage, service, runbookID string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Stage: stage, Service: service, RunbookID: runbookID, Err: err}
+}
+
+// StageOf reports the stage of the first *Error in err's tree.
+func StageOf(err error) (Stage, bool) {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe.Stage, true
+	}
+	return "", false
+}
+
+// RunbookIDOf reports the runbook entry of the first *Error in err's tree
+// that names one.
+func RunbookIDOf(err error) string {
+	for _, fe := range All(err) {
+		if fe.RunbookID != "" {
+			return fe.RunbookID
+		}
+	}
+	return ""
+}
+
+// All lists every *Error in err's tree, depth first, so that a joined error of
+// many services can be rendered one failure at a time.
+func All(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if fe, ok := e.(*Error); ok {
+			out = append(out, fe)
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+// ExitCode maps an error to the contract's exit code. A joined error takes
+// the worst code of its parts; an interrupt wins over everything because the
+// user asked for it.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	fes := All(err)
+	if len(fes) == 0 {
+		return ExitInternal
+	}
+	worst := ExitOK
+	for _, fe := range fes {
+		if c := stageExitCode(fe.Stage); c > worst {
+			worst = c
+		}
+	}
+	return worst
+}
+
+func stageExitCode(s Stage) int {
+	switch s {
+	case StageConfig:
+		return ExitUsage
+	case StagePreflight:
+		return ExitPreflight
+	case StageRegister, StageUpdate, StageRollout:
+		return ExitRollout
+	case StageHealth:
+		return ExitHealth
+	case StageRollback:
+		return ExitRollback
+	default:
+		return ExitInternal
+	}
+}

@@ -1,0 +1,53 @@
+package failure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestExitCode(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"plain error is internal", boom, ExitInternal},
+		{"config", New(StageConfig, "", "", boom), ExitUsage},
+		{"preflight", New(StagePreflight, "", "", boom), ExitPreflight},
+		{"register", New(StageRegister, "s", "", boom), ExitRollout},
+		{"update", New(StageUpdate, "s", "", boom), ExitRollout},
+		{"rollout", New(StageRollout, "s", "", boom), ExitRollout},
+		{"health", New(StageHealth, "s", "", boom), ExitHealth},
+		{"rollback", New(StageRollback, "s", "", boom), ExitRollback},
+		{"wrapped", fmt.Errorf("deploy: %w", New(StageHealth, "s", "", boom)), ExitHealth},
+		{"worst of joined", errors.Join(New(StageRollout, "a", "", boom), New(StageRollback, "b", "", boom), New(StageHealth, "c", "", boom)), ExitRollback},
+		{"interrupt wins", errors.Join(New(StageRollback, "a", "", boom), New(StageRollout, "b", "", context.Canceled)), ExitInterrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExitCode(tt.err); got != tt.want {
+				t.Fatalf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewNil(t *testing.T) {
+	if err := New(StageRollout, "s", "", nil); err != nil {
+		t.Fatalf("New(nil) = %v, want nil", err)
+	}
+}
+
+func TestRunbookIDOf(t *testing.T) {
+	err := errors.Join(New(StageRollout, "a", "", errors.New("x")), New(StageHealth, "b", "health.phantom-route", errors.New("y")))
+	if got := RunbookIDOf(err); got != "health.phantom-route" {
+		t.Fatalf("RunbookIDOf = %q", got)
+	}
+	if st, ok := StageOf(err); !ok || st != StageRollout {
+		t.Fatalf("StageOf = %q %v", st, ok)
+	}
+}

@@ -1,0 +1,106 @@
+package testenv
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+)
+
+// Fixture is an ECS cluster with one service in moto.
+type Fixture struct {
+	Cluster        string
+	Service        string
+	Family         string
+	LogGroup       string
+	TaskDefinition string // ARN of revision 1
+}
+
+// FixtureOptions shape NewFixture.
+type FixtureOptions struct {
+	DesiredCount int32    // default 1 (moto reports 1 running: COMPLETED); more stays IN_PROGRESS
+	Secrets      []string // SSM parameter names referenced by the container's secrets
+	NoLogGroup   bool     // reference a log group that is not created
+}
+
+// NewFixture creates a cluster, a log group, a task definition with two
+// containers (app and a sidecar, with environment, secrets, ports and
+// awslogs) and a service, all with unique names.
+func NewFixture(t testing.TB, c *awsx.Clients, o FixtureOptions) Fixture {
+	t.Helper()
+	ctx := Ctx(t)
+	if o.DesiredCount == 0 {
+		o.DesiredCount = 1
+	}
+	f := Fixture{Cluster: Unique("cl"), Service: Unique("svc"), Family: Unique("fam"), LogGroup: "/ecs/" + Unique("lg")}
+	if _, err := c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(f.Cluster)}); err != nil {
+		t.Fatalf("create cluster: %v", err)
+	}
+	if !o.NoLogGroup {
+		if _, err := c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(f.LogGroup)}); err != nil {
+			t.Fatalf("create log group: %v", err)
+		}
+	}
+	var secrets []ecstypes.Secret
+	for i, name := range o.Secrets {
+		secrets = append(secrets, ecstypes.Secret{Name: aws.String("SECRET_" + string(rune('A'+i))), ValueFrom: aws.String(name)})
+	}
+	out, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String(f.Family),
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Cpu:                     aws.String("256"),
+		Memory:                  aws.String("512"),
+		ExecutionRoleArn:        aws.String("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"),
+		TaskRoleArn:             aws.String("arn:aws:iam::123456789012:role/app-task"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{
+			{
+				Name:         aws.String("app"),
+				Image:        aws.String("repo/app:v1"),
+				Essential:    aws.Bool(true),
+				PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080), Protocol: ecstypes.TransportProtocolTcp}},
+				Environment:  []ecstypes.KeyValuePair{{Name: aws.String("MODE"), Value: aws.String("prod")}},
+				Secrets:      secrets,
+				LogConfiguration: &ecstypes.LogConfiguration{
+					LogDriver: ecstypes.LogDriverAwslogs,
+					Options:   map[string]string{"awslogs-group": f.LogGroup, "awslogs-region": MotoRegion, "awslogs-stream-prefix": "ecs"},
+				},
+			},
+			{
+				Name:      aws.String("envoy"),
+				Image:     aws.String("envoyproxy/envoy:v1.30"),
+				Essential: aws.Bool(false),
+			},
+		},
+	})
+	if err != nil {
+		t.Fatalf("register task definition: %v", err)
+	}
+	f.TaskDefinition = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+	if _, err := c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster:        aws.String(f.Cluster),
+		ServiceName:    aws.String(f.Service),
+		TaskDefinition: aws.String(f.TaskDefinition),
+		DesiredCount:   aws.Int32(o.DesiredCount),
+		LaunchType:     ecstypes.LaunchTypeFargate,
+	}); err != nil {
+		t.Fatalf("create service: %v", err)
+	}
+	return f
+}
+
+// PutParameter creates an SSM SecureString parameter in region.
+func PutParameter(t testing.TB, c *awsx.Clients, region, name string) {
+	t.Helper()
+	if _, err := c.SSMIn(region).PutParameter(Ctx(t), &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String("s3cr3t-value"), Type: ssmtypes.ParameterTypeSecureString,
+	}); err != nil {
+		t.Fatalf("put parameter %s: %v", name, err)
+	}
+}
