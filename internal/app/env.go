@@ -35,12 +35,6 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 	env := &runEnv{command: c.Command.Name, start: time.Now()}
 	output := str(c, flagOutput)
 	logFormat := str(c, flagLogFormat)
-	env.renderer = report.New(report.Options{
-		Stdout:  c.App.Writer,
-		Stderr:  c.App.ErrWriter,
-		Output:  output,
-		Verbose: boolean(c, flagVerbose),
-	})
 	level := slog.LevelInfo
 	if boolean(c, flagVerbose) {
 		level = slog.LevelDebug
@@ -51,6 +45,7 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 	} else {
 		env.logger = slog.New(slog.NewTextHandler(c.App.ErrWriter, hopts))
 	}
+	env.renderer = newRenderer(c, output, logFormat, env.logger)
 
 	ctx, cancel := c.Context, context.CancelFunc(func() {})
 	if d := duration(c, flagTimeout); d > 0 {
@@ -77,6 +72,33 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 		}
 	}
 	return env, ctx, cancel, nil
+}
+
+// newRenderer picks the views from the flags and the process: slog
+// records for --log-format json; on a terminal, the live view unless
+// --no-color, NO_COLOR or TERM=dumb asks for plain lines; plain timestamped
+// lines otherwise (CI, pipes); GitHub Actions commands, step summary and
+// outputs when GITHUB_ACTIONS=true.
+func newRenderer(c *cli.Context, output, logFormat string, logger *slog.Logger) *report.Renderer {
+	progress := report.ProgressPlain
+	width, tty := report.Terminal(c.App.ErrWriter)
+	plainWanted := boolean(c, flagNoColor) || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
+	switch {
+	case logFormat == "json":
+		progress = report.ProgressJSON
+	case tty && !plainWanted:
+		progress = report.ProgressLive
+	}
+	return report.New(report.Options{
+		Stdout:   c.App.Writer,
+		Stderr:   c.App.ErrWriter,
+		Output:   output,
+		Progress: progress,
+		Verbose:  boolean(c, flagVerbose),
+		Logger:   logger,
+		Width:    width,
+		GitHub:   report.GitHubFromEnv(os.LookupEnv),
+	})
 }
 
 func (env *runEnv) validateFlags(output, logFormat string) error {
@@ -106,13 +128,10 @@ func awsOptions(c *cli.Context, cfg *config.File) awsx.Options {
 	return o
 }
 
-// clients builds the AWS clients once for the run.
+// clients builds the AWS clients once for the run. A failure here (a
+// missing profile) is handed to preflight, which explains it with its fix.
 func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
-	cl, err := awsx.Load(ctx, env.aws)
-	if err != nil {
-		return nil, failure.New(failure.StagePreflight, "", "aws.no-profile", err)
-	}
-	return cl, nil
+	return awsx.Load(ctx, env.aws)
 }
 
 // finish renders the result once and marks the error as shown.

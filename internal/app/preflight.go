@@ -32,14 +32,12 @@ EXAMPLES:
 			if err != nil {
 				return env.finish(deploy.Result{}, err)
 			}
-			clients, err := env.clients(ctx)
-			if err != nil {
-				return env.finish(deploy.Result{}, err)
-			}
+			clients, awsErr := env.clients(ctx)
 			checks, err := preflight.Run(ctx, preflight.Options{
 				Config:          env.cfg,
 				Services:        env.services,
 				Clients:         clients,
+				AWSErr:          awsErr,
 				Strict:          c.Bool(flagStrict),
 				AllowInProgress: c.Bool(flagForce),
 				Reporter:        env.renderer,

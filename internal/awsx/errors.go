@@ -75,7 +75,7 @@ func Classify(err error) Kind {
 	msg := err.Error()
 	lower := strings.ToLower(msg)
 	switch {
-	case strings.Contains(lower, "sso") && (strings.Contains(lower, "expired") || strings.Contains(msg, "InvalidGrant") || strings.Contains(lower, "refresh cached sso token")):
+	case strings.Contains(lower, "sso") && (strings.Contains(lower, "expired") || strings.Contains(msg, "InvalidGrant") || strings.Contains(lower, "refresh cached sso token") || strings.Contains(lower, "cached sso token")):
 		return KindSSOLogin
 	case strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "failed to refresh cached credentials"):
 		return KindNoCredentials

@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{"unknown code", api("Weird"), KindOther},
 		{"missing profile", fmt.Errorf("load: %w", config.SharedConfigProfileNotExistError{Profile: "p"}), KindNoProfile},
 		{"sso expired", errors.New("operation error STS: GetCallerIdentity, get identity: get credentials: failed to refresh cached credentials, refresh cached SSO token failed, unable to refresh SSO token, operation error SSO OIDC: CreateToken, InvalidGrantException"), KindSSOLogin},
+		{"sso never logged in", errors.New("get credentials: failed to refresh cached credentials, failed to read cached SSO token file, open /root/.aws/sso/cache/x.json: no such file or directory"), KindSSOLogin},
 		{"no credentials", errors.New("get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found"), KindNoCredentials},
 		{"plain", errors.New("boom"), KindOther},
 	}

@@ -1,0 +1,232 @@
+package healthcheck
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// Sentinel errors of the failure classes; an endpoint's error wraps one.
+var (
+	ErrPhantomRoute = errors.New("route does not exist on the service")
+	ErrUnavailable  = errors.New("service still unavailable when the health budget ran out")
+	ErrAuth         = errors.New("endpoint requires authentication")
+	ErrTLS          = errors.New("TLS certificate problem")
+	ErrBodyMismatch = errors.New("unexpected body")
+	ErrDNSNotFound  = errors.New("host not found in DNS")
+	ErrStatus       = errors.New("unexpected status")
+	ErrRedirects    = errors.New("too many redirects")
+)
+
+type kind int
+
+const (
+	kindPass        kind = iota
+	kindTransient        // retried until the budget: the service is still shifting traffic
+	kindNotFound         // 404/405, retried briefly: old tasks may still answer
+	kindPhantom          // 404/405 after the brief retries
+	kindDNS              // no such host, retried briefly
+	kindAuth             // 401/403
+	kindTLS              // certificate not trusted, wrong name, expired, not TLS at all
+	kindBody             // status passed, body did not
+	kindStatus           // any other status the config does not expect
+	kindRedirects        // more than MaxRedirects
+	kindInterrupted      // the context ended during the attempt
+)
+
+// outcome is what one attempt saw.
+type outcome struct {
+	kind kind
+	desc string // for events, logs and messages; redacted
+	host string // for DNS and TLS failures
+}
+
+const (
+	// snippetLimit bounds any body text that is shown.
+	snippetLimit = 512
+	// matchLimit bounds the body read to look for expect_body.
+	matchLimit = 64 << 10
+)
+
+// classify decides what one attempt means. It reads at most matchLimit
+// bytes of the body, and shows at most snippetLimit.
+func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
+	if err != nil {
+		return c.classifyErr(p, err)
+	}
+	desc := statusText(resp)
+	if expected(p.ep, resp.StatusCode) {
+		if p.ep.ExpectBody == "" {
+			return outcome{kind: kindPass, desc: desc}
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, matchLimit))
+		if rerr != nil {
+			return outcome{kind: kindTransient, desc: desc + " but reading the body failed: " + c.describeErr(p, rerr)}
+		}
+		if bodyMatches(body, p.ep.ExpectBody) {
+			return outcome{kind: kindPass, desc: desc}
+		}
+		return outcome{kind: kindBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.snippet(body))}
+	}
+
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests, code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported:
+		return outcome{kind: kindTransient, desc: desc}
+	case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
+		return outcome{kind: kindNotFound, desc: desc}
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		return outcome{kind: kindAuth, desc: desc + "; body: " + p.red.snippet(readSnippet(resp.Body))}
+	default:
+		return outcome{kind: kindStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.snippet(readSnippet(resp.Body)))}
+	}
+}
+
+func (c *Checker) classifyErr(p *probe, err error) outcome {
+	var limit redirectLimit
+	if errors.As(err, &limit) {
+		return outcome{kind: kindRedirects, desc: limit.Error()}
+	}
+	if msg, ok := tlsProblem(err); ok {
+		return outcome{kind: kindTLS, desc: p.red.scrub(msg)}
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return outcome{kind: kindDNS, desc: fmt.Sprintf("no such host %q", dns.Name), host: dns.Name}
+	}
+	return outcome{kind: kindTransient, desc: c.describeErr(p, err)}
+}
+
+// describeErr says what a transport error means without the URL, which the
+// message names once, redacted.
+func (c *Checker) describeErr(p *probe, err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by peer"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		// The budget's own deadline is handled before classification, so a
+		// deadline here is the per-attempt timeout.
+		return fmt.Sprintf("no answer within the %s attempt timeout", c.opts.AttemptTimeout)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed before a complete response"
+	}
+	return p.red.scrub(err.Error())
+}
+
+// tlsProblem recognises failures retrying cannot fix: an untrusted, expired
+// or misnamed certificate, a TLS alert, or a plain-HTTP server on an https
+// URL.
+func tlsProblem(err error) (string, bool) {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		alert    tls.AlertError
+		record   tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &verify):
+		return verify.Err.Error(), true
+	case errors.As(err, &unknown):
+		return unknown.Error(), true
+	case errors.As(err, &hostname):
+		return hostname.Error(), true
+	case errors.As(err, &invalid):
+		return invalid.Error(), true
+	case errors.As(err, &alert):
+		return "the server rejected the TLS handshake: " + alert.Error(), true
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "the server does not speak TLS: base_url says https but the port serves plain HTTP", true
+	}
+	return "", false
+}
+
+// redirectLimit is what checkRedirect returns once MaxRedirects are used.
+type redirectLimit struct{ next string }
+
+func (e redirectLimit) Error() string {
+	return fmt.Sprintf("stopped after %d redirects (next: %s)", MaxRedirects, e.next)
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > MaxRedirects {
+		return redirectLimit{next: redactURL(req.URL)}
+	}
+	return nil
+}
+
+// failure turns the attempt that ended the check into the endpoint's error
+// and runbook entry.
+func (p *probe) failure(o outcome) (string, error) {
+	switch o.kind {
+	case kindPhantom:
+		return runbook.HealthPhantomRoute, fmt.Errorf("GET %s: %w: %s on %d of %d attempt(s); the endpoint list in the config and the service's routes disagree",
+			p.url, ErrPhantomRoute, o.desc, p.notFound, p.attempts)
+	case kindDNS:
+		return runbook.HealthDNS, fmt.Errorf("GET %s: %w: %s, after %d attempt(s)", p.url, ErrDNSNotFound, o.desc, p.attempts)
+	case kindAuth:
+		return runbook.HealthAuth, fmt.Errorf("GET %s: %w: %s; a health endpoint must answer without credentials", p.url, ErrAuth, o.desc)
+	case kindTLS:
+		return runbook.HealthTLS, fmt.Errorf("GET %s: %w: %s", p.url, ErrTLS, o.desc)
+	case kindBody:
+		return runbook.HealthBodyMismatch, fmt.Errorf("GET %s: %w: %s", p.url, ErrBodyMismatch, o.desc)
+	case kindRedirects:
+		return runbook.HealthRedirects, fmt.Errorf("GET %s: %w: %s", p.url, ErrRedirects, o.desc)
+	default:
+		return runbook.HealthStatus, fmt.Errorf("GET %s: %w: %s", p.url, ErrStatus, o.desc)
+	}
+}
+
+func expected(ep config.Endpoint, code int) bool {
+	if len(ep.ExpectStatus) == 0 {
+		return code >= 200 && code < 300
+	}
+	return slices.Contains(ep.ExpectStatus, code)
+}
+
+func expectText(ep config.Endpoint) string {
+	if len(ep.ExpectStatus) == 0 {
+		return "any 2xx"
+	}
+	codes := make([]string, len(ep.ExpectStatus))
+	for i, c := range ep.ExpectStatus {
+		codes[i] = strconv.Itoa(c)
+	}
+	if len(codes) == 1 {
+		return codes[0]
+	}
+	return strings.Join(codes[:len(codes)-1], ", ") + " or " + codes[len(codes)-1]
+}
+
+func statusText(resp *http.Response) string {
+	if t := http.StatusText(resp.StatusCode); t != "" {
+		return strconv.Itoa(resp.StatusCode) + " " + t
+	}
+	return strconv.Itoa(resp.StatusCode)
+}
+
+// readSnippet reads one byte more than is shown, so a cut can be marked.
+func readSnippet(body io.Reader) []byte {
+	b, _ := io.ReadAll(io.LimitReader(body, snippetLimit+1))
+	return b
+}

@@ -1,0 +1,95 @@
+package healthcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+const userAgent = "omdeploy-healthcheck"
+
+// endpoint checks one URL until it passes, fails for good, or ctx (the
+// service's budget) ends, then reports the verdict.
+func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep config.Endpoint, budget time.Duration) (Result, error) {
+	p := &probe{service: service, ep: ep, red: newRedactor(rawURL), began: time.Now()}
+	u, perr := url.Parse(rawURL)
+	if perr == nil {
+		p.url = redactURL(u)
+	} else {
+		p.url = p.red.scrub(rawURL)
+	}
+
+	// Do's own result is not the verdict: when the budget ends during a
+	// backoff it returns only the context error, and the last status would
+	// be lost. The probe has seen every attempt.
+	var doErr error
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, probeKey{}, p), http.MethodGet, rawURL, nil)
+	if err != nil {
+		doErr = err
+	} else {
+		req.Header.Set("User-Agent", userAgent)
+		var resp *http.Response
+		resp, doErr = c.client.Do(req)
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+
+	res := Result{URL: p.url, FinalURL: p.finalURL, Attempts: p.attempts, StatusCode: p.status, Elapsed: time.Since(p.began)}
+	var id string
+	switch {
+	case p.done != nil && p.done.kind == kindPass:
+		res.OK = true
+	case p.done != nil:
+		id, err = p.failure(*p.done)
+	case errors.Is(ctx.Err(), context.Canceled):
+		err = fmt.Errorf("GET %s: interrupted after %d attempt(s): %w", p.url, p.attempts, ctx.Err())
+	case ctx.Err() != nil:
+		id, err = runbook.HealthUnavailable, p.exhausted(budget)
+	case doErr != nil:
+		err = fmt.Errorf("GET %s: %s", p.url, c.describeErr(p, doErr))
+	default:
+		err = fmt.Errorf("GET %s: no verdict after %d attempt(s)", p.url, p.attempts)
+	}
+	if err != nil {
+		res.Error, res.RunbookID = err.Error(), id
+	}
+
+	c.rep.Report(event.HealthResult{
+		At: time.Now(), Service: service, URL: res.URL, OK: res.OK, Attempts: res.Attempts,
+		StatusCode: res.StatusCode, Elapsed: res.Elapsed, Err: res.Error, RunbookID: id,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		vars := map[string]string{"url": p.url, "expected": strconv.Quote(ep.ExpectBody)}
+		if u != nil {
+			vars["host"] = u.Hostname()
+		}
+		c.rep.Report(event.Failure{
+			At: time.Now(), Service: service, Stage: failure.StageHealth,
+			Message: res.Error, RunbookID: id, Fix: runbook.Fix(id, vars),
+		})
+	}
+	return res, err
+}
+
+// exhausted is the error of an endpoint that was still failing, in a
+// retryable way, when the budget ran out.
+func (p *probe) exhausted(budget time.Duration) error {
+	last := p.last
+	if last == "" {
+		last = "no attempt finished within the budget"
+	}
+	return fmt.Errorf("GET %s: %w (%s): %d attempt(s) in %s, last: %s; the service may still be shifting traffic, or its new tasks are unhealthy",
+		p.url, ErrUnavailable, budget, p.attempts, time.Since(p.began).Round(time.Millisecond), last)
+}

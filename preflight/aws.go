@@ -1,0 +1,87 @@
+package preflight
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+)
+
+// STSAPI is the part of STS the identity checks call.
+type STSAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// IAMAPI is the part of IAM the permission check calls.
+type IAMAPI interface {
+	GetRole(ctx context.Context, in *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	SimulatePrincipalPolicy(ctx context.Context, in *iam.SimulatePrincipalPolicyInput, optFns ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+}
+
+// ECSAPI is the part of ECS the cluster, service and task-definition
+// lookups call.
+type ECSAPI interface {
+	DescribeClusters(ctx context.Context, in *ecs.DescribeClustersInput, optFns ...func(*ecs.Options)) (*ecs.DescribeClustersOutput, error)
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// SSMAPI is the part of SSM the parameter check calls. It never asks for
+// decryption.
+type SSMAPI interface {
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+}
+
+// LogsAPI is the part of CloudWatch Logs the log-group check calls.
+type LogsAPI interface {
+	DescribeLogGroups(ctx context.Context, in *cloudwatchlogs.DescribeLogGroupsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+}
+
+var (
+	_ STSAPI  = (*sts.Client)(nil)
+	_ IAMAPI  = (*iam.Client)(nil)
+	_ ECSAPI  = (*ecs.Client)(nil)
+	_ SSMAPI  = (*ssm.Client)(nil)
+	_ LogsAPI = (*cloudwatchlogs.Client)(nil)
+)
+
+// AWSAPIs is everything the checklist asks of AWS, as interfaces so tests
+// can script faults moto cannot (an expired token, a denied simulation).
+// SSM parameters and log groups can live in other regions than the run's,
+// hence the per-region constructors.
+type AWSAPIs struct {
+	Region       string // the run's region; "" fails aws.region
+	RegionSource string // where Region came from (awsx.RegionFrom*)
+	Profile      string // the named profile, for fixes; "" is the default chain
+
+	// Credentials, when set, is resolved first so that an SSO or profile
+	// problem is reported as such rather than as a failed STS call.
+	Credentials aws.CredentialsProvider
+
+	STS    STSAPI
+	IAM    IAMAPI
+	ECS    ECSAPI
+	SSMIn  func(region string) SSMAPI
+	LogsIn func(region string) LogsAPI
+}
+
+// FromClients adapts the run's SDK clients.
+func FromClients(c *awsx.Clients) *AWSAPIs {
+	return &AWSAPIs{
+		Region:       c.Region,
+		RegionSource: c.RegionSource,
+		Profile:      c.Profile,
+		Credentials:  c.Config.Credentials,
+		STS:          c.STS,
+		IAM:          c.IAM,
+		ECS:          c.ECS,
+		SSMIn:        func(region string) SSMAPI { return c.SSMIn(region) },
+		LogsIn:       func(region string) LogsAPI { return c.LogsIn(region) },
+	}
+}

@@ -1,0 +1,303 @@
+package preflight
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// simMaxBackoff keeps retries of the simulation short: an emulator without
+// it answers 500, and a skip is the right answer there, not a slow one.
+const simMaxBackoff = 250 * time.Millisecond
+
+const decisionAllowed = "allowed"
+
+// principal is the IAM entity whose policies the simulation evaluates.
+type principal struct {
+	arn  string
+	note string // how arn was found, when that matters to the reader
+	skip string // why there is nothing to simulate
+}
+
+// resolvePrincipal maps the caller to an IAM ARN. An assumed-role session
+// (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION) maps to its role, whose path
+// (e.g. /aws-reserved/sso.amazonaws.com/) only iam:GetRole knows.
+func (r *runner) resolvePrincipal(ctx context.Context) principal {
+	id := r.ident.get(ctx)
+	if id.arn == "" {
+		return principal{skip: "caller identity unknown (see aws.identity); not checked"}
+	}
+	a, err := arn.Parse(id.arn)
+	if err != nil {
+		return principal{skip: fmt.Sprintf("caller ARN %q is not an ARN; not checked", id.arn)}
+	}
+	kind, rest, _ := strings.Cut(a.Resource, "/")
+	switch {
+	case kind == "assumed-role":
+		role, _, _ := strings.Cut(rest, "/")
+		out, err := r.aws.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
+		if err == nil && out.Role != nil && aws.ToString(out.Role.Arn) != "" {
+			return principal{arn: aws.ToString(out.Role.Arn), note: "role of the session, path from iam:GetRole"}
+		}
+		guess := arn.ARN{Partition: a.Partition, Service: "iam", AccountID: a.AccountID, Resource: "role/" + role}.String()
+		return principal{arn: guess, note: fmt.Sprintf("role of the session; iam:GetRole failed (%s), so simulated without a path", errCode(err))}
+	case a.Resource == "root":
+		return principal{skip: "the caller is the account root user, which policies do not limit; not simulated"}
+	case kind == "user":
+		// STS names an IAM user with the iam service; emulators sometimes
+		// say sts: the principal is the same user.
+		a.Service = "iam"
+		return principal{arn: a.String()}
+	case a.Service == "iam" && kind == "role":
+		return principal{arn: id.arn}
+	}
+	return principal{skip: fmt.Sprintf("IAM cannot simulate the policies of %s; not checked", id.arn)}
+}
+
+// permission is one action on the resources this deploy touches with it.
+type permission struct {
+	action    string
+	resources []string
+}
+
+// checkConfigPermissions simulates the config's iam_actions (on any
+// resource) and ssm:GetParameters on its ssm_parameters.
+func (r *runner) checkConfigPermissions(ctx context.Context) Check {
+	if why := r.awsSkip(ctx); why != "" {
+		return skip("%s", why)
+	}
+	id := r.ident.get(ctx)
+	var perms []permission
+	for _, a := range r.opts.Config.IAMActions {
+		perms = append(perms, permission{a, []string{"*"}})
+	}
+	if params := parameterARNs(r.opts.Config.SSMParameters, id, r.aws.Region); len(params) > 0 {
+		perms = append(perms, permission{"ssm:GetParameters", params})
+	}
+	return r.simulate(ctx, perms, nil, "the config's iam_actions and ssm_parameters", "")
+}
+
+// checkPermissions simulates every call a deploy of this service makes, on
+// the service's real resources.
+func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
+	if why := s.r.awsSkip(ctx); why != "" {
+		return skip("%s", why)
+	}
+	id := s.r.ident.get(ctx)
+	region := s.r.region()
+	clusterARN := arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: "cluster/" + s.svc.Cluster}.String()
+	if c := s.cluster.get(ctx).cluster; c != nil && c.ClusterArn != nil {
+		clusterARN = aws.ToString(c.ClusterArn)
+	}
+	serviceARN := arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: "service/" + s.svc.Cluster + "/" + s.svc.Service}.String()
+	if v := s.service.get(ctx).service; v != nil && v.ServiceArn != nil {
+		serviceARN = aws.ToString(v.ServiceArn)
+	}
+	ecsARN := func(resource string) string {
+		return arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: resource}.String()
+	}
+	perms := []permission{
+		{"ecs:DescribeServices", []string{serviceARN}},
+		{"ecs:DescribeTaskDefinition", []string{"*"}},
+		{"ecs:RegisterTaskDefinition", []string{"*"}},
+		{"ecs:UpdateService", []string{serviceARN}},
+		{"ecs:ListTasks", []string{ecsARN("container-instance/" + s.svc.Cluster + "/*")}},
+		{"ecs:DescribeTasks", []string{ecsARN("task/" + s.svc.Cluster + "/*")}},
+	}
+	note := ""
+	td := s.taskDef.get(ctx)
+	if td.taskDef == nil {
+		note = "iam:PassRole, ssm:GetParameters and logs:GetLogEvents not simulated: task definition unknown"
+	} else {
+		var roles []string
+		for _, role := range []*string{td.taskDef.TaskRoleArn, td.taskDef.ExecutionRoleArn} {
+			if rr := aws.ToString(role); rr != "" && !slices.Contains(roles, rr) {
+				roles = append(roles, rr)
+			}
+		}
+		if len(roles) > 0 {
+			perms = append(perms, permission{"iam:PassRole", roles})
+		}
+		var values []string
+		for _, c := range td.taskDef.ContainerDefinitions {
+			for _, sec := range c.Secrets {
+				values = append(values, aws.ToString(sec.ValueFrom))
+			}
+		}
+		if params := parameterARNs(values, id, region); len(params) > 0 {
+			perms = append(perms, permission{"ssm:GetParameters", params})
+		}
+		var streams []string
+		for _, t := range awslogsTargets(td.taskDef, region) {
+			if t.group != "" {
+				streams = append(streams, arn.ARN{Partition: id.partition, Service: "logs", Region: t.region, AccountID: id.account,
+					Resource: "log-group:" + t.group + ":log-stream:*"}.String())
+			}
+		}
+		if len(streams) > 0 {
+			perms = append(perms, permission{"logs:GetLogEvents", streams})
+		}
+	}
+	ctxEntries := []iamtypes.ContextEntry{{
+		ContextKeyName: aws.String("ecs:cluster"), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{clusterARN},
+	}}
+	return s.r.simulate(ctx, perms, ctxEntries, "service "+s.svc.Service+"'s resources", note)
+}
+
+// parameterARNs names the SSM parameters as IAM sees them: a plain name
+// becomes its ARN in region (without the leading slash), an ARN stays.
+func parameterARNs(values []string, id identity, region string) []string {
+	refs := splitRefs(values, region)
+	var out []string
+	for _, rg := range refs.regions(region) {
+		for _, name := range refs.ssm[rg] {
+			if !strings.HasPrefix(name, "arn:") {
+				name = arn.ARN{Partition: id.partition, Service: "ssm", Region: rg, AccountID: id.account, Resource: "parameter/" + strings.TrimPrefix(name, "/")}.String()
+			}
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// simulate asks IAM whether the caller may perform perms. Anything short of
+// an answer (simulation denied, unsupported, unknown principal) is a skip
+// with the reason: never a pass nobody verified, never a failure the deploy
+// would not have met.
+func (r *runner) simulate(ctx context.Context, perms []permission, ctxEntries []iamtypes.ContextEntry, what, note string) Check {
+	p := r.caller.get(ctx)
+	if p.skip != "" {
+		return skip("%s", p.skip)
+	}
+	if len(perms) == 0 {
+		return pass("nothing to simulate for %s", what)
+	}
+	var denied []string
+	actions := 0
+	for _, g := range groupByResources(perms) {
+		actions += len(g.actions)
+		results, err := r.simulateGroup(ctx, p.arn, g, ctxEntries)
+		if err != nil {
+			return skip("%s; permissions not verified", simulationUnavailable(p.arn, err))
+		}
+		denied = append(denied, results...)
+	}
+	who := p.arn
+	if p.note != "" {
+		who += " (" + p.note + ")"
+	}
+	if len(denied) > 0 {
+		return fail(runbook.IAMPermissionDenied, map[string]string{"principal": p.arn, "actions": strings.Join(denied, "; ")},
+			"%s is denied %d of the actions on %s: %s", who, len(denied), what, strings.Join(denied, "; "))
+	}
+	msg := fmt.Sprintf("%s is allowed all %d actions on %s", who, actions, what)
+	if note != "" {
+		msg += "; " + note
+	}
+	return pass("%s", msg)
+}
+
+// simGroup is a set of actions that share the same resources, so one call
+// does not test an action against resources it never touches.
+type simGroup struct {
+	actions   []string
+	resources []string
+}
+
+func groupByResources(perms []permission) []simGroup {
+	var groups []simGroup
+	index := map[string]int{}
+	for _, p := range perms {
+		key := strings.Join(p.resources, "\x00")
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, simGroup{resources: p.resources})
+		}
+		if !slices.Contains(groups[i].actions, p.action) {
+			groups[i].actions = append(groups[i].actions, p.action)
+		}
+	}
+	return groups
+}
+
+// simulateGroup returns "action on resource (decision)" for each denial.
+func (r *runner) simulateGroup(ctx context.Context, principalARN string, g simGroup, ctxEntries []iamtypes.ContextEntry) ([]string, error) {
+	in := &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String(principalARN),
+		ActionNames:     g.actions,
+		ResourceArns:    g.resources,
+		ContextEntries:  ctxEntries,
+	}
+	var denied []string
+	for {
+		out, err := r.aws.IAM.SimulatePrincipalPolicy(ctx, in, func(o *iam.Options) {
+			if o.Retryer != nil {
+				o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, simMaxBackoff)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range out.EvaluationResults {
+			action := aws.ToString(res.EvalActionName)
+			if len(res.ResourceSpecificResults) > 0 {
+				for _, rs := range res.ResourceSpecificResults {
+					if rs.EvalResourceDecision != decisionAllowed {
+						denied = append(denied, fmt.Sprintf("%s on %s (%s)", action, aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision))
+					}
+				}
+				continue
+			}
+			if res.EvalDecision != decisionAllowed {
+				denied = append(denied, fmt.Sprintf("%s on %s (%s)", action, aws.ToString(res.EvalResourceName), res.EvalDecision))
+			}
+		}
+		if !out.IsTruncated || aws.ToString(out.Marker) == "" {
+			return denied, nil
+		}
+		in.Marker = out.Marker
+	}
+}
+
+// simulationUnavailable says why the simulation gave no answer.
+func simulationUnavailable(principalARN string, err error) string {
+	switch {
+	case awsx.Classify(err) == awsx.KindDenied:
+		return fmt.Sprintf("iam:SimulatePrincipalPolicy is not allowed for %s (%s)", principalARN, errCode(err))
+	case awsx.Code(err) == "NoSuchEntity":
+		return fmt.Sprintf("IAM simulation does not know %s (NoSuchEntity; a role path may be missing)", principalARN)
+	}
+	return "IAM policy simulation is unavailable: " + shorten(err.Error(), 200)
+}
+
+// errCode is the AWS error code of err, or a short form of its message.
+func errCode(err error) string {
+	if err == nil {
+		return "no role in the answer"
+	}
+	if c := awsx.Code(err); c != "" {
+		return c
+	}
+	return shorten(err.Error(), 120)
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,127 @@
+// Package preflight runs the checklist that catches, in seconds and before
+// anything changes, the failures the old runbook kept meeting mid-deploy:
+// expired credentials, the wrong account or region, missing permissions,
+// SSM parameters missing in the region, a secrets folder git does not
+// ignore, a missing cluster, service or log group, undeclared health
+// endpoints. Every check runs (no stop at the first failure), concurrently,
+// within one time budget; each failure carries its runbook fix.
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// Stable check IDs: the JSON contract's checks[].id. Never renamed.
+const (
+	IDCredentials    = "aws.credentials"
+	IDIdentity       = "aws.identity"
+	IDRegion         = "aws.region"
+	IDIAMPermissions = "iam.permissions"
+	IDSSMParameters  = "ssm.parameters"
+	IDSecretsIgnored = "secrets.gitignore"
+	IDECSCluster     = "ecs.cluster"
+	IDECSService     = "ecs.service"
+	IDLogsGroup      = "logs.group"
+	IDHealthContract = "health.contract"
+)
+
+// DefaultBudget bounds the whole checklist when Options.Budget is zero.
+const DefaultBudget = 60 * time.Second
+
+// ErrFailed is the cause under the *failure.Error Run returns when a check
+// failed (or warned, with Strict).
+var ErrFailed = errors.New("checks failed")
+
+// Check is one check's result; it is the JSON contract's checks[] entry.
+type Check struct {
+	ID        string `json:"id"`
+	Service   string `json:"service,omitempty"`
+	Status    string `json:"status"` // event.StatusPass, StatusFail, StatusWarn or StatusSkip
+	Message   string `json:"message"`
+	Fix       string `json:"fix,omitempty"`
+	RunbookID string `json:"runbook_id,omitempty"`
+}
+
+// Options select what to check.
+type Options struct {
+	Config   *config.File
+	Services []config.Service // the services this run deploys; nil: all in Config
+	Clients  *awsx.Clients
+	// AWS, when set, is used instead of Clients; tests pass fakes here.
+	AWS *AWSAPIs
+	// AWSErr is why Clients could not be built (awsx.Load's error, e.g. a
+	// missing profile): aws.credentials reports it with its fix and every
+	// check that needs AWS is skipped.
+	AWSErr error
+	Strict bool          // warnings fail too
+	Budget time.Duration // for the whole checklist; default DefaultBudget
+	// AllowInProgress turns a deployment already in progress from a failure
+	// into a pass (deploy --force).
+	AllowInProgress bool
+	Reporter        event.Reporter
+	Logger          *slog.Logger
+	Clock           clock.Clock // default clock.Real; timestamps and durations
+
+	git        gitRunner    // tests make git hermetic through its env
+	httpClient *http.Client // health baseline GETs; default 2s timeout
+}
+
+// Run runs every check and returns all results in a stable order: run-wide
+// checks first, then each service in config order, each in check order. The
+// error is a *failure.Error of StagePreflight wrapping ErrFailed when a check
+// failed (or warned, with Strict), and wraps ctx's error when ctx ended.
+func Run(ctx context.Context, opts Options) ([]Check, error) {
+	if opts.Config == nil {
+		return nil, errors.New("preflight: no config")
+	}
+	budget := opts.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	bctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+
+	r := newRunner(opts)
+	r.rep.Report(event.StageStarted{At: r.clk.Now(), Stage: failure.StagePreflight})
+	checks := r.runAll(bctx, r.plan())
+	if err := ctx.Err(); err != nil {
+		return checks, failure.New(failure.StagePreflight, "", runbook.Interrupted, fmt.Errorf("preflight: %w", err))
+	}
+	return checks, Verdict(checks, opts.Strict)
+}
+
+// Verdict is the error Run returns for checks: nil when none failed (and,
+// with strict, none warned). The runbook ID is the first failure's.
+func Verdict(checks []Check, strict bool) error {
+	var bad []string
+	runbookID := ""
+	for _, c := range checks {
+		if c.Status == event.StatusFail || (strict && c.Status == event.StatusWarn) {
+			label := c.ID
+			if c.Service != "" {
+				label += " (" + c.Service + ")"
+			}
+			bad = append(bad, label)
+			if runbookID == "" {
+				runbookID = c.RunbookID
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return failure.New(failure.StagePreflight, "", runbookID, fmt.Errorf("%w: %s", ErrFailed, strings.Join(bad, ", ")))
+}

@@ -1,0 +1,163 @@
+package preflight
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// ssmBatch is GetParameters' limit on names per call.
+const ssmBatch = 10
+
+// secretRefs are the references of a task definition's secrets or the
+// config's ssm_parameters, sorted by where they can be checked.
+type secretRefs struct {
+	ssm            map[string][]string // region -> names or ARNs, as ECS will ask for them
+	secretsManager []string            // Secrets Manager ARNs
+}
+
+// splitRefs files each reference under the region that holds it: a plain
+// name is in the run's region, an SSM ARN in the region it names (that is
+// where ECS fetches it, whatever the run's region).
+func splitRefs(values []string, region string) secretRefs {
+	refs := secretRefs{ssm: map[string][]string{}}
+	for _, v := range values {
+		a, err := arn.Parse(v)
+		switch {
+		case err != nil:
+			refs.add(region, v)
+		case a.Service == "ssm":
+			rg := a.Region
+			if rg == "" {
+				rg = region
+			}
+			refs.add(rg, v)
+		default:
+			if !slices.Contains(refs.secretsManager, v) {
+				refs.secretsManager = append(refs.secretsManager, v)
+			}
+		}
+	}
+	return refs
+}
+
+func (s *secretRefs) add(region, name string) {
+	if !slices.Contains(s.ssm[region], name) {
+		s.ssm[region] = append(s.ssm[region], name)
+	}
+}
+
+// regions lists the regions to ask, the run's first, for a stable message.
+func (s *secretRefs) regions(first string) []string {
+	var out []string
+	for rg := range s.ssm {
+		out = append(out, rg)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		switch {
+		case a == first:
+			return -1
+		case b == first:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+func (r *runner) checkConfigParameters(ctx context.Context) Check {
+	if why := r.awsSkip(ctx); why != "" {
+		return skip("%s", why)
+	}
+	return r.checkRefs(ctx, r.opts.Config.SSMParameters, "the config's ssm_parameters")
+}
+
+func (s *serviceFacts) checkParameters(ctx context.Context) Check {
+	if why := s.r.awsSkip(ctx); why != "" {
+		return skip("%s", why)
+	}
+	td := s.taskDef.get(ctx)
+	if td.taskDef == nil {
+		return skip("task definition unknown: %s", td.why)
+	}
+	var values []string
+	for _, c := range td.taskDef.ContainerDefinitions {
+		for _, sec := range c.Secrets {
+			values = append(values, aws.ToString(sec.ValueFrom))
+		}
+	}
+	return s.r.checkRefs(ctx, values, "task definition "+shortTaskDef(aws.ToString(td.taskDef.TaskDefinitionArn)))
+}
+
+// checkRefs asks SSM whether each parameter exists, without decryption:
+// existence is the question, and a value read is a value that can leak.
+func (r *runner) checkRefs(ctx context.Context, values []string, origin string) Check {
+	if r.aws.Region == "" {
+		return skip("no region; not checked (see aws.region)")
+	}
+	refs := splitRefs(values, r.aws.Region)
+	var found, total int
+	var missing []string // "names (region)" groups, for the message
+	var firstRegion string
+	var firstMissing []string
+	counts := []string{}
+	for _, rg := range refs.regions(r.aws.Region) {
+		names := refs.ssm[rg]
+		total += len(names)
+		invalid, err := r.missingParameters(ctx, rg, names)
+		if err != nil {
+			c := r.awsFail(err, "ssm:GetParameters in %s", rg)
+			c.Status = event.StatusWarn
+			c.Message = fmt.Sprintf("could not check %d parameter(s) of %s in %s: %v", len(names), origin, rg, err)
+			return c
+		}
+		found += len(names) - len(invalid)
+		counts = append(counts, fmt.Sprintf("%s: %d", rg, len(names)))
+		if len(invalid) > 0 {
+			missing = append(missing, fmt.Sprintf("missing in %s: %s", rg, strings.Join(invalid, ", ")))
+			if firstRegion == "" {
+				firstRegion, firstMissing = rg, invalid
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fail(runbook.SSMParameterMissing, map[string]string{"region": firstRegion, "names": strings.Join(firstMissing, " ")},
+			"%s (%d of %d referenced by %s exist)", strings.Join(missing, "; "), found, total, origin)
+	}
+	smNote := ""
+	if n := len(refs.secretsManager); n > 0 {
+		smNote = fmt.Sprintf("%d Secrets Manager secret(s) not checked (omdeploy does not call Secrets Manager): %s", n, strings.Join(refs.secretsManager, ", "))
+		if total == 0 {
+			return skip("%s references no SSM parameter; %s", origin, smNote)
+		}
+		smNote = "; " + smNote
+	}
+	if total == 0 {
+		return pass("%s references no SSM parameter", origin)
+	}
+	return pass("all %d SSM parameter(s) of %s exist (%s); values not read%s", total, origin, strings.Join(counts, ", "), smNote)
+}
+
+// missingParameters returns the names SSM reports invalid in region, asking
+// in batches of ssmBatch. Values come back encrypted (or plain for String
+// parameters) and are dropped unread.
+func (r *runner) missingParameters(ctx context.Context, region string, names []string) ([]string, error) {
+	client := r.aws.SSMIn(region)
+	var invalid []string
+	for batch := range slices.Chunk(names, ssmBatch) {
+		out, err := client.GetParameters(ctx, &ssm.GetParametersInput{Names: batch, WithDecryption: aws.Bool(false)})
+		if err != nil {
+			return nil, err
+		}
+		invalid = append(invalid, out.InvalidParameters...)
+	}
+	return invalid, nil
+}
