@@ -67,6 +67,9 @@ func newApp(build Build, stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			rollbackCommand(),
 			demoCommand(),
+			initCommand(),
+			runbookCommand(),
+			completionCommand(),
 			versionCommand(build),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // exit codes are chosen in Run, never by urfave

@@ -30,7 +30,8 @@ type runEnv struct {
 }
 
 // setup parses the global flags and, when needConfig, loads the config. The
-// returned context carries the run's one timeout.
+// returned context carries the run's one timeout; the returned func ends the
+// run's views and must be deferred.
 func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.CancelFunc, error) {
 	env := &runEnv{command: c.Command.Name, start: time.Now()}
 	output := str(c, flagOutput)
@@ -40,16 +41,36 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 		level = slog.LevelDebug
 	}
 	hopts := &slog.HandlerOptions{Level: level}
+	var jsonLogger *slog.Logger
 	if logFormat == "json" {
-		env.logger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, hopts))
-	} else {
-		env.logger = slog.New(slog.NewTextHandler(c.App.ErrWriter, hopts))
+		jsonLogger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, hopts))
 	}
-	env.renderer = newRenderer(c, output, logFormat, env.logger)
+	// The views: see report.ProgressFor; GitHub Actions when GITHUB_ACTIONS=true.
+	width, tty := report.Terminal(c.App.ErrWriter)
+	env.renderer = report.New(report.Options{
+		Stdout:   c.App.Writer,
+		Stderr:   c.App.ErrWriter,
+		Output:   output,
+		Progress: report.ProgressFor(logFormat == "json", tty, boolean(c, flagNoColor), os.LookupEnv),
+		Verbose:  boolean(c, flagVerbose),
+		Logger:   jsonLogger,
+		Width:    width,
+		GitHub:   report.GitHubFromEnv(os.LookupEnv),
+	})
+	env.logger = jsonLogger
+	if env.logger == nil {
+		// Text logs go through the renderer so they print above a live view
+		// instead of tearing it.
+		env.logger = slog.New(slog.NewTextHandler(env.renderer.Writer(), hopts))
+	}
 
-	ctx, cancel := c.Context, context.CancelFunc(func() {})
+	ctx, cancelCtx := c.Context, context.CancelFunc(func() {})
 	if d := duration(c, flagTimeout); d > 0 {
-		ctx, cancel = context.WithTimeout(ctx, d)
+		ctx, cancelCtx = context.WithTimeout(ctx, d)
+	}
+	cancel := func() {
+		cancelCtx()
+		env.renderer.Close() // restores the cursor even when Finish never ran
 	}
 	if err := env.validateFlags(output, logFormat); err != nil {
 		return env, ctx, cancel, err
@@ -72,33 +93,6 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 		}
 	}
 	return env, ctx, cancel, nil
-}
-
-// newRenderer picks the views from the flags and the process: slog
-// records for --log-format json; on a terminal, the live view unless
-// --no-color, NO_COLOR or TERM=dumb asks for plain lines; plain timestamped
-// lines otherwise (CI, pipes); GitHub Actions commands, step summary and
-// outputs when GITHUB_ACTIONS=true.
-func newRenderer(c *cli.Context, output, logFormat string, logger *slog.Logger) *report.Renderer {
-	progress := report.ProgressPlain
-	width, tty := report.Terminal(c.App.ErrWriter)
-	plainWanted := boolean(c, flagNoColor) || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
-	switch {
-	case logFormat == "json":
-		progress = report.ProgressJSON
-	case tty && !plainWanted:
-		progress = report.ProgressLive
-	}
-	return report.New(report.Options{
-		Stdout:   c.App.Writer,
-		Stderr:   c.App.ErrWriter,
-		Output:   output,
-		Progress: progress,
-		Verbose:  boolean(c, flagVerbose),
-		Logger:   logger,
-		Width:    width,
-		GitHub:   report.GitHubFromEnv(os.LookupEnv),
-	})
 }
 
 func (env *runEnv) validateFlags(output, logFormat string) error {

@@ -29,8 +29,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagEndpointURL, EnvVars: []string{"OMDEPLOY_ENDPOINT_URL"}, Usage: "send every AWS call to `URL` (an emulator such as moto); AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> also work"},
 		&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: "text", EnvVars: []string{"OMDEPLOY_OUTPUT"}, Usage: "result on stdout: `text` or json (one JSON document)"},
 		&cli.StringFlag{Name: flagLogFormat, Value: "text", EnvVars: []string{"OMDEPLOY_LOG_FORMAT"}, Usage: "progress on stderr: `text` or json (slog JSON lines)"},
-		&cli.BoolFlag{Name: flagVerbose, Aliases: []string{"v"}, EnvVars: []string{"OMDEPLOY_VERBOSE"}, Usage: "show every API poll and health attempt"},
-		&cli.BoolFlag{Name: flagNoColor, EnvVars: []string{"NO_COLOR"}, Usage: "no colours or live view"},
+		&cli.BoolFlag{Name: flagVerbose, EnvVars: []string{"OMDEPLOY_VERBOSE"}, Usage: "show every API poll and health attempt"},
+		&cli.BoolFlag{Name: flagNoColor, Usage: "no colours or live view (NO_COLOR set to anything does the same)"},
 		&cli.DurationFlag{Name: flagTimeout, EnvVars: []string{"OMDEPLOY_TIMEOUT"}, Usage: "give up on the whole run after `DURATION` (default: no limit beyond each service's wait_timeout)"},
 	}
 }

@@ -54,6 +54,7 @@ type Planned struct {
 	Container          string
 	OldImage, NewImage string
 	CurrentTaskDef     string // ARN of the service's current task definition
+	NewTaskDef         string // what the service will run: the reused ARN, or "family:N" to be registered
 	Reused             bool   // the new definition equals the current one
 	DryRun             bool
 }

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run runs the CLI in-process and returns its exit code and outputs.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), Build{Version: "1.2.3", Commit: "abc", Date: "today"}, append([]string{"omdeploy"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "omdeploy.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	code, out, _ := run(t, "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, cmd := range []string{"deploy", "preflight", "wait", "health", "status", "rollback", "demo", "version", "EXIT CODES"} {
+		if !strings.Contains(out, cmd) {
+			t.Errorf("--help does not mention %q:\n%s", cmd, out)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "version")
+	if code != 0 || !strings.Contains(out, "omdeploy 1.2.3 (commit abc, built today") {
+		t.Fatalf("exit %d, out %q", code, out)
+	}
+}
+
+func TestBadConfigExits2WithPosition(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		pos  string
+		msg  string
+	}{
+		{"unknown key", "services:\n  - cluster: c\n    service: s\n    imgae: x\n", ":4:5:", `unknown key "imgae"`},
+		{"wrong type", "services: {cluster: c}\n", ":1:11:", "expected a list"},
+		{"missing cluster", "services:\n  - service: s\n", ":2:5:", `missing required key "cluster"`},
+		{"unset var", "services:\n  - cluster: ${OMDEPLOY_TEST_UNSET_VAR}\n    service: s\n", ":2:14:", "OMDEPLOY_TEST_UNSET_VAR is not set"},
+		{"bad duration", "services:\n  - cluster: c\n    service: s\n    wait_timeout: soon\n", ":4:19:", "not a positive duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeConfig(t, tt.body)
+			code, stdout, stderr := run(t, "preflight", "--config", cfg)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			if !strings.Contains(stdout+stderr, cfg+tt.pos) || !strings.Contains(stdout+stderr, tt.msg) {
+				t.Fatalf("output does not name %s%s and %q:\nstdout:\n%s\nstderr:\n%s", cfg, tt.pos, tt.msg, stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestBadConfigJSONDocument(t *testing.T) {
+	cfg := writeConfig(t, "services:\n  - service: s\n")
+	code, stdout, _ := run(t, "health", "--config", cfg, "--output", "json")
+	if code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Command  string `json:"command"`
+		OK       bool   `json:"ok"`
+		ExitCode int    `json:"exit_code"`
+		Stage    string `json:"stage"`
+		Error    string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	if doc.Command != "health" || doc.OK || doc.ExitCode != 2 || doc.Stage != "config" || !strings.Contains(doc.Error, ":2:5:") {
+		t.Fatalf("doc = %+v", doc)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"unknown flag", []string{"deploy", "--no-such-flag"}},
+		{"bad output", []string{"health", "--output", "yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, _, stderr := run(t, tt.args...); code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, stderr)
+			}
+		})
+	}
+}

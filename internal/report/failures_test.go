@@ -1,0 +1,52 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+func TestFailuresOf(t *testing.T) {
+	inner := failure.New(failure.StageHealth, "tech-gateway", "health.unavailable", errors.New("503 after 9 attempts"))
+	tests := []struct {
+		name string
+		err  error
+		want []event.Failure
+	}{
+		{"nil", nil, nil},
+		{"one", inner, []event.Failure{{Service: "tech-gateway", Stage: failure.StageHealth, Message: "503 after 9 attempts", RunbookID: "health.unavailable"}}},
+		{"wrapped twice counts once", failure.New(failure.StageHealth, "tech-gateway", "", fmt.Errorf("verify: %w", inner)),
+			[]event.Failure{{Service: "tech-gateway", Stage: failure.StageHealth, Message: "503 after 9 attempts", RunbookID: "health.unavailable"}}},
+		{"joined", errors.Join(inner, failure.New(failure.StageRollout, "worker", "", errors.New("timed out"))), []event.Failure{
+			{Service: "tech-gateway", Stage: failure.StageHealth, Message: "503 after 9 attempts", RunbookID: "health.unavailable"},
+			{Service: "worker", Stage: failure.StageRollout, Message: "timed out"},
+		}},
+		{"interrupted", failure.New(failure.StageRollout, "worker", "", context.Canceled),
+			[]event.Failure{{Service: "worker", Stage: failure.StageRollout, Message: "context canceled", RunbookID: runbook.Interrupted}}},
+		{"not a failure", errors.New("boom"), []event.Failure{{Message: "boom"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := failuresOf(tt.err)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("failuresOf = %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDocFailuresOfHandBuiltDocument(t *testing.T) {
+	doc := Document{Command: "status", Stage: failure.StagePreflight, Error: "preflight: expired token"}
+	got := docFailures(doc)
+	if len(got) != 1 || got[0].Stage != failure.StagePreflight || got[0].Message != doc.Error {
+		t.Errorf("docFailures = %+v", got)
+	}
+	if got := docFailures(Document{OK: true}); got != nil {
+		t.Errorf("docFailures of a success = %+v", got)
+	}
+}

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name.golden, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with: go test ./internal/report -run '%s' -update)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (if the change is intended: go test ./internal/report -run '%s' -update)\n%s",
+			path, t.Name(), firstDiff(string(want), got))
+	}
+}
+
+// firstDiff shows the first line where want and got part, with context.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  want: %q\n  got:  %q", i+1, wl, gl)
+		}
+	}
+	return "(no line differs; trailing newline?)"
+}
+
+// syncBuffer is a bytes.Buffer safe for the live view's redraw goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testStart is the fixed start of every scenario.
+var testStart = time.Date(2025, 3, 14, 9, 26, 0, 0, time.UTC)
+
+// testRunbook is a fixed catalogue, so golden files test the rendering and
+// do not change when the real runbook is reworded.
+var testRunbook = map[string]runbook.Entry{
+	"rollout.circuit-breaker": {
+		ID: "rollout.circuit-breaker", Title: "Deployment circuit breaker tripped",
+		Symptom:   "The deployment goes FAILED after tasks keep stopping.",
+		Diagnosis: "New tasks stopped before becoming healthy, so ECS gave up on the deployment.",
+		Fix:       "1. Read the stopped tasks' reasons and logs shown above.\n2. Fix the image or its configuration, then deploy again.",
+	},
+	"rollout.app-exit": {
+		ID: "rollout.app-exit", Title: "Essential container exited",
+		Symptom:   "A task stops with \"Essential container in task exited\".",
+		Diagnosis: "The application crashed at start-up: a missing variable, a bad secret, a failing migration.",
+		Fix:       "Read the container's last log lines; run the image locally with the same environment.",
+	},
+	"iam.simulation-unavailable": {
+		ID: "iam.simulation-unavailable", Title: "IAM actions could not be simulated",
+		Symptom:   "The IAM check is a warning, not a pass.",
+		Diagnosis: "The caller may not call iam:SimulatePrincipalPolicy.",
+		Fix:       "Allow iam:SimulatePrincipalPolicy for the deploy role, or ignore the warning.",
+	},
+	"ssm.parameter-missing": {
+		ID: "ssm.parameter-missing", Title: "SSM parameter does not exist",
+		Symptom:   "The ssm.parameters check fails: parameter not found.",
+		Diagnosis: "The parameter was never created in this account and region, or its name has a typo.",
+		Fix:       "Create it: `aws ssm put-parameter --name {name} --type SecureString --value ...`.",
+	},
+	"config.invalid": {
+		ID: "config.invalid", Title: "The config file is invalid",
+		Symptom:   "omdeploy exits 2 and names FILE:LINE:COL.",
+		Diagnosis: "An unknown key, a wrong type or a missing field.",
+		Fix:       "Edit the config at the position shown.",
+	},
+}
+
+func lookupTestRunbook(id string) (runbook.Entry, bool) {
+	e, ok := testRunbook[id]
+	return e, ok
+}
+
+// play reports events one second apart on a fake clock.
+func play(r *Renderer, c *clock.Fake, events []event.Event) {
+	for _, e := range events {
+		c.Advance(time.Second)
+		r.Report(e)
+	}
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/omdeploy/omdeploy/internal/event"
+)
+
+// textView renders events as text: plain lines, the lines above the live
+// block, and failures at the end of a run.
+type textView struct {
+	pal     palette
+	cat     catalogue
+	verbose bool // show every health attempt
+}
+
+// eventText renders one event as text without a timestamp; continuation
+// lines are indented relative to the first. It is "" for events not worth a
+// line, such as health attempts unless verbose.
+func (v textView) eventText(e event.Event) string {
+	p := v.pal
+	switch e := e.(type) {
+	case event.StageStarted:
+		return prefix(e.Service) + "stage " + p.bold(string(e.Stage))
+	case event.CheckFinished:
+		return v.checkText(e)
+	case event.Planned:
+		verb := "will register"
+		if e.Reused {
+			verb = "reuses"
+		}
+		if e.DryRun {
+			verb = "dry run: " + verb
+		}
+		what := "a revision of " + e.CurrentTaskDef
+		if e.NewTaskDef != "" {
+			what = shortARN(e.NewTaskDef) + " (running " + shortARN(e.CurrentTaskDef) + ")"
+		}
+		return fmt.Sprintf("%s%s %s: container %s image %s -> %s",
+			prefix(e.Service), verb, what, e.Container, e.OldImage, e.NewImage)
+	case event.TaskDefinitionRegistered:
+		return prefix(e.Service) + "registered " + e.ARN
+	case event.DeploymentStarted:
+		what := "deployment"
+		if e.Rollback {
+			what = "rollback deployment"
+		}
+		return fmt.Sprintf("%s%s %s started (%s)", prefix(e.Service), what, e.DeploymentID, e.TaskDefinition)
+	case event.DeploymentProgress:
+		s := fmt.Sprintf("%s%s %s desired=%d running=%d pending=%d failed=%d",
+			prefix(e.Service), e.DeploymentID, orDash(e.RolloutState), e.Desired, e.Running, e.Pending, e.Failed)
+		if e.RolloutReason != "" {
+			s += ": " + e.RolloutReason
+		}
+		return s
+	case event.ServiceEvent:
+		return prefix(e.Service) + "event: " + e.Message
+	case event.Diagnosis:
+		return prefix(e.Service) + v.diagnosisText(e)
+	case event.RollbackStarted:
+		return fmt.Sprintf("%s%s %s -> %s", prefix(e.Service), p.yellow("rolling back"), e.From, e.To)
+	case event.HealthAttempt:
+		if !v.verbose {
+			return ""
+		}
+		status := fmt.Sprint(e.StatusCode)
+		if e.Err != "" {
+			status = e.Err
+		}
+		return fmt.Sprintf("%sGET %s attempt %d: %s (%s, request id %s)",
+			prefix(e.Service), e.URL, e.Attempt, status, e.Duration.Round(1e6), e.RequestID)
+	case event.HealthResult:
+		if e.OK {
+			return fmt.Sprintf("%s%s %s (%d, %s, %s)", prefix(e.Service), p.green("healthy"), e.URL, e.StatusCode, plural(e.Attempts, "attempt"), roundDuration(e.Elapsed))
+		}
+		return fmt.Sprintf("%s%s %s after %s: %s", prefix(e.Service), p.red("unhealthy"), e.URL, plural(e.Attempts, "attempt"), e.Err)
+	case event.Failure:
+		return prefix(e.Service) + v.failureText(e)
+	case event.Warning:
+		return prefix(e.Service) + p.yellow("warning:") + " " + e.Message
+	case event.ServiceFinished:
+		if e.OK {
+			return prefix(e.Service) + p.green("done")
+		}
+		return prefix(e.Service) + p.red("failed") + " at stage " + string(e.Stage)
+	}
+	return ""
+}
+
+func (v textView) checkText(e event.CheckFinished) string {
+	p := v.pal
+	s := fmt.Sprintf("%s%s %-18s %s", prefix(e.Service), p.status(e.Status, fmt.Sprintf("%-4s", e.Status)), e.ID, e.Message)
+	if e.Status != event.StatusFail && e.Status != event.StatusWarn {
+		return s
+	}
+	if fix := v.cat.fix(e.RunbookID, e.Fix); fix != "" {
+		s += "\n     fix: " + indent(fix, "          ")
+	}
+	if e.RunbookID != "" {
+		s += "\n     see: omdeploy runbook " + e.RunbookID
+	}
+	return s
+}
+
+// failureText is what happened, the likely cause and the fix, from the
+// runbook entry so it reads the same as `omdeploy runbook`.
+func (v textView) failureText(e event.Failure) string {
+	var b strings.Builder
+	b.WriteString(v.pal.red("FAILED"))
+	if e.Stage != "" {
+		fmt.Fprintf(&b, " (%s)", e.Stage)
+	}
+	b.WriteString(": " + e.Message)
+	if entry, ok := v.cat.entry(e.RunbookID); ok {
+		fmt.Fprintf(&b, "\n  cause: %s", indent(entry.Diagnosis, "         "))
+	}
+	if fix := v.cat.fix(e.RunbookID, e.Fix); fix != "" {
+		fmt.Fprintf(&b, "\n  fix:   %s", indent(fix, "         "))
+	}
+	if e.RunbookID != "" {
+		fmt.Fprintf(&b, "\n  see:   omdeploy runbook %s", e.RunbookID)
+	}
+	return b.String()
+}
+
+func (v textView) diagnosisText(d event.Diagnosis) string {
+	var b strings.Builder
+	b.WriteString(v.pal.bold("diagnosis:") + " " + d.Summary)
+	for _, t := range d.Tasks {
+		fmt.Fprintf(&b, "\n  task %s stopped: %s", t.TaskID, t.StoppedReason)
+		if t.StopCode != "" {
+			fmt.Fprintf(&b, " (%s)", t.StopCode)
+		}
+		for _, c := range t.Containers {
+			code := "none"
+			if c.ExitCode != nil {
+				code = fmt.Sprint(*c.ExitCode)
+			}
+			fmt.Fprintf(&b, "\n    container %s exit code %s", c.Name, code)
+			if c.Reason != "" {
+				fmt.Fprintf(&b, ": %s", c.Reason)
+			}
+			if c.LogError != "" {
+				fmt.Fprintf(&b, "\n      logs: %s", c.LogError)
+			}
+			if len(c.LogLines) > 0 {
+				fmt.Fprintf(&b, "\n      last %d log lines (%s):", len(c.LogLines), c.LogGroup)
+				for _, l := range c.LogLines {
+					b.WriteString("\n      | " + l)
+				}
+			}
+		}
+		if entry, ok := v.cat.entry(t.RunbookID); ok {
+			fmt.Fprintf(&b, "\n    cause: %s", indent(entry.Diagnosis, "           "))
+			fmt.Fprintf(&b, "\n    fix:   %s", indent(entry.Fix, "           "))
+			fmt.Fprintf(&b, "\n    see:   omdeploy runbook %s", t.RunbookID)
+		}
+	}
+	return b.String()
+}
+
+// plural is "1 attempt" or "2 attempts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func prefix(service string) string {
+	if service == "" {
+		return ""
+	}
+	return "[" + service + "] "
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indent(s, pad string) string { return strings.ReplaceAll(s, "\n", "\n"+pad) }

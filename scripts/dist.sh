@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the release archives: static omdeploy binaries (CGO_ENABLED=0,
+# -trimpath) for linux and darwin on amd64 and arm64, each in
+# dist/omdeploy_VERSION_OS_ARCH.tar.gz with the binary at the top (mode
+# 0755), README.md and LICENSE when present, and dist/SHA256SUMS. It then
+# checks every archive: an executable omdeploy inside, and for the machine's
+# own platform, that it runs and reports VERSION.
+#
+# usage: scripts/dist.sh VERSION COMMIT DATE   (make dist fills them in)
+set -euo pipefail
+
+if [ $# -ne 3 ]; then
+	echo "usage: $0 VERSION COMMIT DATE" >&2
+	exit 2
+fi
+version=$1 commit=$2 date=$3
+cd "$(dirname "$0")/.."
+
+targets=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64)
+ldflags="-s -w -X main.version=$version -X main.commit=$commit -X main.date=$date"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+rm -rf dist
+mkdir -p dist
+
+# GNU tar can make the archives reproducible: fixed owner, order and time.
+tar_flags=()
+if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+	epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+	tar_flags=(--owner=0 --group=0 --numeric-owner --sort=name --mtime="@$epoch")
+fi
+
+build() {
+	local os=${1%/*} arch=${1#*/}
+	local name="omdeploy_${version}_${os}_${arch}"
+	local stage="$work/$name"
+	mkdir -p "$stage"
+	CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "$ldflags" -o "$stage/omdeploy" ./cmd/omdeploy
+	chmod 0755 "$stage/omdeploy"
+	local files=(omdeploy)
+	for f in README.md LICENSE; do
+		if [ -f "$f" ]; then
+			cp "$f" "$stage/" && chmod 0644 "$stage/$f"
+			files+=("$f")
+		fi
+	done
+	tar ${tar_flags[@]+"${tar_flags[@]}"} -C "$stage" -czf "dist/$name.tar.gz" "${files[@]}"
+}
+
+# The targets share the build cache, so building them side by side is
+# faster than one after the other.
+pids=()
+for t in "${targets[@]}"; do
+	build "$t" &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid"
+done
+
+(
+	cd dist
+	if command -v sha256sum >/dev/null; then
+		sha256sum ./*.tar.gz | sed 's| \./| |' >SHA256SUMS
+	else
+		shasum -a 256 ./*.tar.gz | sed 's| \./| |' >SHA256SUMS
+	fi
+)
+
+# Check what was built.
+host="$(go env GOOS)/$(go env GOARCH)"
+for t in "${targets[@]}"; do
+	os=${t%/*} arch=${t#*/}
+	archive="dist/omdeploy_${version}_${os}_${arch}.tar.gz"
+	listing=$(tar -tvzf "$archive")
+	if ! grep -Eq '^-rwxr-xr-x .* omdeploy$' <<<"$listing"; then
+		echo "dist: $archive has no executable omdeploy (mode 0755):" >&2
+		echo "$listing" >&2
+		exit 1
+	fi
+	if [ "$t" = "$host" ]; then
+		check="$work/check"
+		mkdir -p "$check"
+		tar -xzf "$archive" -C "$check"
+		if ! grep -q "omdeploy $version " <<<"$("$check/omdeploy" version)"; then
+			echo "dist: $archive: omdeploy version does not report $version" >&2
+			exit 1
+		fi
+	fi
+done
+(cd dist && { sha256sum -c SHA256SUMS 2>/dev/null || shasum -a 256 -c SHA256SUMS; } >/dev/null)
+
+ls -l dist
