@@ -54,7 +54,7 @@ type Planned struct {
 	Container          string
 	OldImage, NewImage string
 	CurrentTaskDef     string // ARN of the service's current task definition
-	NewTaskDef         string // what the service will run: the reused ARN, or "family:N" to be registered
+	NewTaskDef         string // the reused ARN; on a dry run that changes the image, "family:N" that would be registered; else "" (TaskDefinitionRegistered follows)
 	Reused             bool   // the new definition equals the current one
 	DryRun             bool
 }

@@ -1,0 +1,149 @@
+// Package deploy registers a new task-definition revision, updates the
+// service, follows that deployment by ID to its end, explains failures and
+// rolls back. It knows nothing of rendering: it emits events and returns
+// results.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+)
+
+// Defaults of Options.
+const (
+	DefaultParallel = 4
+	DefaultLogLines = 20
+)
+
+// Log keys, so that every line about a service can be found by the same key.
+const (
+	logCluster    = "cluster"
+	logService    = "service"
+	logTaskDef    = "taskdef"
+	logDeployment = "deployment"
+	logAttempt    = "attempt"
+	logRequestID  = "request_id"
+)
+
+// Options configure Deploy, Wait, Rollback and Status. Zero values take the
+// documented defaults; ECS is required.
+type Options struct {
+	Services []config.Service
+
+	// What to deploy: Image replaces the target container's image, Tag only
+	// its tag; ForceNewDeployment restarts the tasks even when the task
+	// definition does not change. DryRun plans and writes nothing.
+	Image, Tag         string
+	ForceNewDeployment bool
+	DryRun             bool
+	NoRollback         bool // leave a failed deployment as it is
+	ToRevision         int  // Rollback only: the revision to return to; 0 = the previous one
+
+	Parallel int        // services handled at once; default 4
+	Poll     PollPolicy // how often deployments are observed
+	LogLines int        // log lines shown per stopped container; default 20
+
+	ECS    ECSAPI
+	Logs   func(region string) LogsAPI // nil: no log lines in diagnoses
+	Region string                      // the run's region, for messages and awslogs without a region
+
+	Preflight PreflightFunc // nil: no preflight stage
+	Health    HealthChecker // nil: no health stage
+
+	Clock    clock.Clock    // default clock.Real
+	Reporter event.Reporter // default event.Nop
+	Logger   *slog.Logger   // default: discards
+}
+
+func (o Options) withDefaults() Options {
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	if o.LogLines <= 0 {
+		o.LogLines = DefaultLogLines
+	}
+	o.Poll = o.Poll.withDefaults()
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Reporter == nil {
+		o.Reporter = event.Nop{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+func (o Options) validate(needChange bool) error {
+	switch {
+	case o.ECS == nil:
+		return errors.New("deploy: no ECS client")
+	case o.Image != "" && o.Tag != "":
+		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
+	case needChange && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment:
+		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
+	case o.ToRevision < 0:
+		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--to-revision %d: must be positive", o.ToRevision))
+	}
+	return nil
+}
+
+// Deploy runs the pipeline: preflight, then for each service, concurrently
+// up to Parallel: plan the revision, register it, update the service, follow
+// the deployment to its end, verify health, and roll back on failure.
+//
+// The error joins one *failure.Error per failed service, so
+// failure.ExitCode gives the worst stage; an interrupt wraps
+// context.Canceled. The Result says where every service stands either way.
+func Deploy(ctx context.Context, opts Options) (Result, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(true); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	if opts.Preflight != nil {
+		checks, err := opts.Preflight(ctx)
+		res.Checks = checks
+		if err != nil {
+			if _, ok := failure.StageOf(err); !ok {
+				err = failure.New(failure.StagePreflight, "", "", err)
+			}
+			return res, err
+		}
+	}
+	services, err := newRun(opts).each(ctx, failure.StageRegister, (*serviceRun).deploy)
+	res.Services = services
+	return res, err
+}
+
+// Wait follows each service's current PRIMARY deployment to its end with
+// the same rules as Deploy: diagnosis on failure, health, rollback to the
+// deployment it replaces.
+func Wait(ctx context.Context, opts Options) (Result, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(false); err != nil {
+		return Result{}, err
+	}
+	services, err := newRun(opts).each(ctx, failure.StageRollout, (*serviceRun).wait)
+	return Result{Services: services}, err
+}
+
+// Rollback returns each service to the previous ACTIVE revision of its
+// task-definition family (or to ToRevision) and waits for that deployment.
+// Its failures are of StageRollback (exit 6).
+func Rollback(ctx context.Context, opts Options) (Result, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(false); err != nil {
+		return Result{}, err
+	}
+	services, err := newRun(opts).each(ctx, failure.StageRollback, (*serviceRun).rollbackCommand)
+	return Result{Services: services}, err
+}

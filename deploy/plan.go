@@ -1,0 +1,108 @@
+package deploy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// plan is the revision a deploy will run: the current task definition with
+// one container's image swapped.
+type plan struct {
+	current   ecstypes.TaskDefinition
+	container string
+	oldImage  string
+	newImage  string
+	input     *ecs.RegisterTaskDefinitionInput
+}
+
+// changed reports whether a new revision must be registered.
+func (p plan) changed() bool { return p.oldImage != p.newImage }
+
+// newPlan copies every registrable field of td (and its tags) and replaces
+// the image of the target container: image, or the current image retagged
+// with tag. Neither given (--force-new-deployment alone) keeps the image.
+func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, container, image, tag string) (plan, error) {
+	i, err := targetContainer(td, container)
+	if err != nil {
+		return plan{}, err
+	}
+	p := plan{current: td, container: aws.ToString(td.ContainerDefinitions[i].Name), input: registerInput(td, tags)}
+	p.oldImage = aws.ToString(td.ContainerDefinitions[i].Image)
+	switch {
+	case image != "":
+		p.newImage = image
+	case tag != "":
+		if p.newImage, err = withTag(p.oldImage, tag); err != nil {
+			return plan{}, fmt.Errorf("container %s: %w", p.container, err)
+		}
+	default:
+		p.newImage = p.oldImage
+	}
+	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
+	return p, nil
+}
+
+// errContainer is a config problem: the config does not say which container
+// to update, or names one the task definition does not have.
+type errContainer struct{ msg string }
+
+func (e *errContainer) Error() string { return e.msg }
+
+// targetContainer finds the container to update: the configured one, or the
+// only one.
+func targetContainer(td ecstypes.TaskDefinition, name string) (int, error) {
+	names := make([]string, len(td.ContainerDefinitions))
+	for i, c := range td.ContainerDefinitions {
+		names[i] = aws.ToString(c.Name)
+		if name != "" && names[i] == name {
+			return i, nil
+		}
+	}
+	arn := aws.ToString(td.TaskDefinitionArn)
+	switch {
+	case len(names) == 0:
+		return 0, &errContainer{fmt.Sprintf("task definition %s has no containers", arn)}
+	case name != "":
+		return 0, &errContainer{fmt.Sprintf("container %q is not in task definition %s (containers: %s); fix `container:` in the config", name, arn, strings.Join(names, ", "))}
+	case len(names) > 1:
+		return 0, &errContainer{fmt.Sprintf("task definition %s has %d containers (%s); set `container:` in the config to the one to update", arn, len(names), strings.Join(names, ", "))}
+	}
+	return 0, nil
+}
+
+// registerInput copies every field RegisterTaskDefinition accepts from td.
+// What ECS sets itself (ARN, revision, status, requiresAttributes,
+// compatibilities, registeredAt/By, deregisteredAt) is left out, and so are
+// inferenceAccelerators: Elastic Inference is retired and RegisterTaskDefinition
+// rejects them.
+// TestRegisterInputCopiesEveryField fails when an SDK update adds a field
+// that is not copied here.
+func registerInput(td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	in := &ecs.RegisterTaskDefinitionInput{
+		ContainerDefinitions:          append([]ecstypes.ContainerDefinition(nil), td.ContainerDefinitions...),
+		Family:                        td.Family,
+		Cpu:                           td.Cpu,
+		EnableFaultInjection:          td.EnableFaultInjection,
+		EphemeralStorage:              td.EphemeralStorage,
+		ExecutionRoleArn:              td.ExecutionRoleArn,
+		IpcMode:                       td.IpcMode,
+		Memory:                        td.Memory,
+		NetworkMode:                   td.NetworkMode,
+		PidMode:                       td.PidMode,
+		PlacementConstraints:          td.PlacementConstraints,
+		ProxyConfiguration:            td.ProxyConfiguration,
+		RequiresCompatibilities:       td.RequiresCompatibilities,
+		RuntimePlatform:               td.RuntimePlatform,
+		TaskRoleArn:                   td.TaskRoleArn,
+		TrustedExecutionConfiguration: td.TrustedExecutionConfiguration,
+		Volumes:                       td.Volumes,
+	}
+	if len(tags) > 0 {
+		in.Tags = tags
+	}
+	return in
+}

@@ -1,0 +1,266 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/clock"
+)
+
+// snapshot is one observation of a service.
+type snapshot struct {
+	at      time.Time // when the DescribeServices call was made
+	svc     ecstypes.Service
+	missing bool  // MISSING or INACTIVE: deleted under us
+	err     error // the poll failed; see transient
+}
+
+// pollers holds one poller per cluster, shared by every watcher of a run.
+type pollers struct {
+	api    ECSAPI
+	clk    clock.Clock
+	policy PollPolicy
+	logger *slog.Logger
+
+	mu sync.Mutex
+	m  map[string]*poller
+}
+
+func newPollers(api ECSAPI, clk clock.Clock, policy PollPolicy, logger *slog.Logger) *pollers {
+	return &pollers{api: api, clk: clk, policy: policy, logger: logger, m: map[string]*poller{}}
+}
+
+func (ps *pollers) get(cluster string) *poller {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	p, ok := ps.m[cluster]
+	if !ok {
+		p = &poller{ps: ps, cluster: cluster, subs: map[*subscription]struct{}{}, wake: make(chan struct{}, 1)}
+		ps.m[cluster] = p
+	}
+	return p
+}
+
+// poller observes the services of one cluster that are being watched, with
+// one DescribeServices call per 10 of them per poll, on one timer: the cost
+// of watching does not grow with the number of watchers.
+type poller struct {
+	ps      *pollers
+	cluster string
+	wake    chan struct{} // a new subscriber wants a poll now
+
+	mu      sync.Mutex
+	subs    map[*subscription]struct{}
+	running bool
+	newest  time.Time // when the newest subscription began, for the fast phase
+}
+
+// subscription receives the snapshots of one service. The poller waits for
+// a watcher to take a snapshot before it delivers the next, so it never runs
+// more than one poll ahead of its slowest watcher and a watcher never misses
+// the poll made at its deadline.
+type subscription struct {
+	p        *poller
+	service  string
+	deadline time.Time
+	ch       chan snapshot
+	done     chan struct{} // closed by cancel
+	once     sync.Once
+}
+
+// subscribe starts observing service until cancel; the poller wakes at
+// deadline so the watcher can end on time.
+func (p *poller) subscribe(ctx context.Context, service string, deadline time.Time) *subscription {
+	s := &subscription{p: p, service: service, deadline: deadline, ch: make(chan snapshot, 1), done: make(chan struct{})}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.subs[s] = struct{}{}
+	p.newest = p.ps.clk.Now()
+	if !p.running {
+		p.running = true
+		go p.loop(ctx)
+		return s
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	return s
+}
+
+func (s *subscription) cancel() {
+	s.once.Do(func() { close(s.done) })
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	delete(s.p.subs, s)
+	if len(s.p.subs) == 0 { // let the loop see it has no one to poll for
+		select {
+		case s.p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *subscription) deliver(ctx context.Context, snap snapshot) {
+	select {
+	case s.ch <- snap:
+	case <-s.done:
+	case <-ctx.Done():
+	}
+}
+
+// watching returns the current subscriptions, or stops the loop when there
+// are none.
+func (p *poller) watching() []*subscription {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.subs) == 0 {
+		p.running = false
+		return nil
+	}
+	out := make([]*subscription, 0, len(p.subs))
+	for s := range p.subs {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (p *poller) young(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return now.Sub(p.newest) < p.ps.policy.FastFor
+}
+
+func (p *poller) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running = false
+}
+
+func (p *poller) loop(ctx context.Context) {
+	policy := p.ps.policy
+	clk := p.ps.clk
+	// New subscriptions wake the loop for a prompt first look, but polls
+	// stay at least minGap apart, so services starting together share one.
+	minGap := policy.Interval / 5
+	var interval time.Duration
+	failures := 0
+	for {
+		select {
+		case <-p.wake: // subscriptions made so far are in this poll
+		default:
+		}
+		subs := p.watching()
+		if subs == nil {
+			return
+		}
+		last := clk.Now()
+		ok := p.poll(ctx, subs)
+		if ctx.Err() != nil {
+			p.stop()
+			return
+		}
+		now := clk.Now()
+		var wait time.Duration
+		if ok {
+			failures = 0
+			interval = policy.next(interval, p.young(now))
+			wait = policy.jitter(interval)
+		} else {
+			failures++
+			wait = policy.jitter(policy.backoff(failures))
+		}
+		for _, s := range subs {
+			if left := s.deadline.Sub(now); left > 0 && left < wait {
+				wait = left
+			}
+		}
+		for {
+			t := clk.NewTimer(wait)
+			var woken bool
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				p.stop()
+				return
+			case <-t.C():
+			case <-p.wake:
+				t.Stop()
+				woken = true
+			}
+			if !woken {
+				break
+			}
+			if p.watching() == nil { // the last watcher left
+				return
+			}
+			interval = 0
+			if wait = last.Add(minGap).Sub(clk.Now()); wait <= 0 {
+				break
+			}
+		}
+	}
+}
+
+// poll describes every watched service, 10 per call, and delivers the
+// snapshots. It reports false when a call failed, to back off.
+func (p *poller) poll(ctx context.Context, subs []*subscription) bool {
+	bySvc := map[string][]*subscription{}
+	for _, s := range subs {
+		bySvc[s.service] = append(bySvc[s.service], s)
+	}
+	names := make([]string, 0, len(bySvc))
+	for n := range bySvc {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	ok := true
+	for batch := range slices.Chunk(names, maxDescribe) {
+		at := p.ps.clk.Now()
+		out, err := p.ps.api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch})
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			ok = false
+			if transient(err) { // the others end the watch and are returned there
+				p.ps.logger.Debug("poll failed, backing off", logCluster, p.cluster, "error", err, "kind", awsx.Classify(err).String(), logRequestID, awsx.RequestID(err))
+			}
+		}
+		for _, name := range batch {
+			snap := snapshot{at: at, err: err, missing: err == nil}
+			if err == nil {
+				for _, svc := range out.Services {
+					if sameName(aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn), name) && active(svc) {
+						snap.svc, snap.missing = svc, false
+					}
+				}
+			}
+			for _, s := range bySvc[name] {
+				s.deliver(ctx, snap)
+			}
+		}
+	}
+	return ok
+}
+
+// transient says whether a poll error may pass by waiting: throttling and
+// network or server errors do, credentials, permissions and a deleted
+// cluster do not.
+func transient(err error) bool {
+	switch awsx.Classify(err) {
+	case awsx.KindExpired, awsx.KindInvalidToken, awsx.KindNoCredentials, awsx.KindSSOLogin,
+		awsx.KindNoProfile, awsx.KindDenied, awsx.KindNotFound:
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,193 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// graceTimeout bounds the calls that explain and undo a failure after the
+// run's own --timeout has passed.
+const graceTimeout = 30 * time.Second
+
+// afterDeadline returns a context for the diagnosis and the rollback write
+// when ctx's deadline has passed: they still run, briefly. An interrupt is
+// not overridden: the operator asked to stop.
+func afterDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return context.WithTimeout(context.WithoutCancel(ctx), graceTimeout)
+	}
+	return ctx, func() {}
+}
+
+// rollBack returns the service to task definition to after a failed rollout
+// or health check and waits for that deployment. It never deregisters
+// anything. A nil error means rolled back or deliberately left alone (the
+// reason is reported as a warning).
+func (sr *serviceRun) rollBack(ctx context.Context, to string) error {
+	from := sr.res.TaskDefinition
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return nil
+	case sr.r.opts.NoRollback:
+		sr.warn("not rolled back (rollback disabled): the service stays on %s", from)
+		return nil
+	case to == "":
+		sr.warn("not rolled back: %s: no earlier deployment of another task definition is known for this service (runbook %s)",
+			ErrNoRollbackTarget, runbook.RolloutNoRollbackTarget)
+		return nil
+	case to == from:
+		sr.warn("not rolled back: %s: the service ran %s before this deployment too (runbook %s)",
+			ErrNoRollbackTarget, from, runbook.RolloutNoRollbackTarget)
+		return nil
+	}
+	sr.stage(failure.StageRollback)
+	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: from, To: to})
+	uctx, cancel := afterDeadline(ctx)
+	defer cancel()
+	id, err := sr.update(uctx, to, false, true)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return sr.fail(failure.StageRollback, runbook.Interrupted, fmt.Errorf(
+			"interrupted before the rollback to %s started: the service stays on %s: %w", to, from, err))
+	case err != nil:
+		return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf(
+			"%w: could not start it: %w; the service is still on %s", ErrRollbackFailed, err, from))
+	}
+	sr.res.RollbackDeploymentID = id
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		sr.warn("rollback deployment %s to %s started but not followed: the run's timeout has passed; run `omdeploy wait` to follow it", id, to)
+		return nil
+	}
+	return sr.followRollback(ctx, id, to)
+}
+
+// followECSRollback follows the deployment ECS's circuit breaker started
+// instead of issuing another rollback.
+func (sr *serviceRun) followECSRollback(ctx context.Context, next ecstypes.Deployment) error {
+	id, to := aws.ToString(next.Id), aws.ToString(next.TaskDefinition)
+	sr.stage(failure.StageRollback)
+	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: sr.res.TaskDefinition, To: to})
+	sr.emit(event.DeploymentStarted{At: sr.now(), Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: to, Rollback: true})
+	sr.res.RollbackDeploymentID = id
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		sr.warn("ECS is rolling back to %s (deployment %s); not followed: the run's timeout has passed", to, id)
+		return nil
+	}
+	return sr.followRollback(ctx, id, to)
+}
+
+// followRollback waits for rollback deployment id to complete.
+func (sr *serviceRun) followRollback(ctx context.Context, id, to string) error {
+	w, err := sr.watch(ctx, id, "", sr.now().Add(sr.s.WaitTimeout))
+	sr.rollbackState = string(w.dep.RolloutState)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return sr.fail(failure.StageRollback, runbook.Interrupted, fmt.Errorf(
+			"interrupted during the rollback to %s: rollback deployment %s was %s when omdeploy stopped waiting; "+
+				"ECS carries on with it, so the service may still be between revisions: %w", to, id, progressOf(w.dep), err))
+	case errors.Is(err, context.DeadlineExceeded):
+		w.outcome = outcomeTimedOut
+	case err != nil:
+		return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf(
+			"%w: follow rollback deployment %s: %w", ErrRollbackFailed, id, err))
+	}
+	if w.outcome == outcomeCompleted {
+		sr.res.RolledBack = true
+		sr.logger().Info("rolled back", logTaskDef, to, logDeployment, id)
+		return nil
+	}
+	cause := ""
+	if w.outcome != outcomeReplaced {
+		gctx, cancel := afterDeadline(ctx)
+		defer cancel()
+		if d := sr.diagnose(gctx, id); d.cause != "" {
+			cause = "; " + d.cause
+		}
+	}
+	return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf(
+		"%w: rollback deployment %s to %s %s%s", ErrRollbackFailed, id, to, sr.outcomeText(w), cause))
+}
+
+// rollbackCommand is Rollback for one service.
+func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
+	sr.stage(failure.StageRollback)
+	svc, err := sr.describeService(ctx)
+	if err != nil {
+		return sr.fail(failure.StageRollback, notFoundRunbook(err), err)
+	}
+	sr.seen.baseline(svc)
+	cur := aws.ToString(svc.TaskDefinition)
+	sr.res.PreviousTaskDefinition = cur
+	to, err := sr.rollbackTarget(ctx, cur)
+	if err != nil {
+		rb := runbook.RolloutNoRollbackTarget
+		if !errors.Is(err, ErrNoRollbackTarget) {
+			rb = ""
+		}
+		return sr.fail(failure.StageRollback, rb, err)
+	}
+	sr.res.TaskDefinition = to
+	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: cur, To: to})
+	id, err := sr.update(ctx, to, false, true)
+	if err != nil {
+		return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf("%w: %w", ErrRollbackFailed, err))
+	}
+	sr.res.DeploymentID = id
+	err = sr.followRollback(ctx, id, to)
+	sr.res.RolloutState = sr.rollbackState
+	return err
+}
+
+// rollbackTarget is ToRevision of cur's family, or the newest ACTIVE
+// revision older than cur.
+func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, error) {
+	family, rev, ok := parseTaskDef(cur)
+	if !ok {
+		return "", fmt.Errorf("task definition %q: cannot tell its family and revision", cur)
+	}
+	if want := sr.r.opts.ToRevision; want > 0 {
+		if want == rev {
+			return "", fmt.Errorf("%w: service %s already runs %s:%d", ErrNoRollbackTarget, sr.s.Service, family, want)
+		}
+		name := fmt.Sprintf("%s:%d", family, want)
+		td, _, err := sr.describeTaskDef(ctx, name)
+		if err != nil {
+			return "", fmt.Errorf("%w: --to-revision %d: %w", ErrNoRollbackTarget, want, err)
+		}
+		if td.Status != ecstypes.TaskDefinitionStatusActive {
+			return "", fmt.Errorf("%w: %s is %s, and a service cannot be moved to an inactive revision", ErrNoRollbackTarget, name, td.Status)
+		}
+		return aws.ToString(td.TaskDefinitionArn), nil
+	}
+	best, bestRev := "", 0
+	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc}
+	for range 20 { // pages of 100 revisions; older ones are not what "previous" means
+		out, err := sr.r.opts.ECS.ListTaskDefinitions(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("list revisions of %s: %w", family, err)
+		}
+		for _, arn := range out.TaskDefinitionArns {
+			if f, r, ok := parseTaskDef(arn); ok && f == family && r < rev && r > bestRev {
+				best, bestRev = arn, r
+			}
+		}
+		if best != "" || out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if best == "" {
+		return "", fmt.Errorf("%w: %s has no ACTIVE revision older than %d", ErrNoRollbackTarget, family, rev)
+	}
+	return best, nil
+}

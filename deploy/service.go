@@ -1,0 +1,281 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// deploy is Deploy for one service: plan, register, update, follow.
+func (sr *serviceRun) deploy(ctx context.Context) error {
+	o := sr.r.opts
+	sr.stage(failure.StageRegister)
+	svc, err := sr.describeService(ctx)
+	if err != nil {
+		return sr.fail(failure.StageRegister, notFoundRunbook(err), err)
+	}
+	sr.seen.baseline(svc)
+	cur := aws.ToString(svc.TaskDefinition)
+	sr.res.PreviousTaskDefinition = cur
+	td, tags, err := sr.describeTaskDef(ctx, cur)
+	if err != nil {
+		return sr.fail(failure.StageRegister, "", err)
+	}
+	p, err := newPlan(td, tags, sr.s.Container, o.Image, o.Tag)
+	if err != nil {
+		var ec *errContainer
+		if errors.As(err, &ec) {
+			return sr.fail(failure.StageConfig, runbook.ConfigInvalid, fmt.Errorf("service %s (config line %d): %w", sr.s.Name, sr.s.Line, err))
+		}
+		return sr.fail(failure.StageRegister, "", err)
+	}
+	planned := event.Planned{
+		At: sr.now(), Service: sr.s.Name, Container: p.container, OldImage: p.oldImage, NewImage: p.newImage,
+		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun,
+	}
+	if !p.changed() {
+		planned.NewTaskDef = cur
+	}
+	if o.DryRun {
+		if p.changed() {
+			planned.NewTaskDef, err = sr.nextRevision(ctx, aws.ToString(td.Family))
+			if err != nil {
+				return sr.fail(failure.StageRegister, "", err)
+			}
+		}
+		sr.emit(planned)
+		return nil
+	}
+	sr.emit(planned)
+
+	next := cur
+	if p.changed() {
+		out, err := o.ECS.RegisterTaskDefinition(ctx, p.input)
+		if err != nil {
+			return sr.fail(failure.StageRegister, "", fmt.Errorf("register a new revision of %s: %w", aws.ToString(td.Family), err))
+		}
+		next = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+		sr.remember(*out.TaskDefinition)
+		sr.logger().Info("registered task definition", logTaskDef, next)
+		sr.emit(event.TaskDefinitionRegistered{At: sr.now(), Service: sr.s.Name, ARN: next})
+	}
+	sr.res.TaskDefinition = next
+	if !p.changed() && !o.ForceNewDeployment {
+		// Nothing to change: follow what the service is doing now.
+		d, ok := primary(svc)
+		if !ok {
+			return sr.fail(failure.StageRollout, "", fmt.Errorf("service %s has no PRIMARY deployment", sr.s.Service))
+		}
+		sr.seen.startAt(aws.ToTime(d.CreatedAt))
+		return sr.follow(ctx, aws.ToString(d.Id), previous(svc))
+	}
+	sr.stage(failure.StageUpdate)
+	id, err := sr.update(ctx, next, o.ForceNewDeployment, false)
+	if err != nil {
+		return sr.fail(failure.StageUpdate, notFoundRunbook(err), err)
+	}
+	return sr.follow(ctx, id, cur)
+}
+
+// wait is Wait for one service: follow its current PRIMARY deployment.
+func (sr *serviceRun) wait(ctx context.Context) error {
+	sr.stage(failure.StageRollout)
+	svc, err := sr.describeService(ctx)
+	if err != nil {
+		return sr.fail(failure.StageRollout, notFoundRunbook(err), err)
+	}
+	d, ok := primary(svc)
+	if !ok {
+		return sr.fail(failure.StageRollout, "", fmt.Errorf("service %s in cluster %s has no PRIMARY deployment", sr.s.Service, sr.s.Cluster))
+	}
+	sr.res.TaskDefinition = aws.ToString(d.TaskDefinition)
+	sr.res.PreviousTaskDefinition = previous(svc)
+	sr.seen.startAt(aws.ToTime(d.CreatedAt))
+	return sr.follow(ctx, aws.ToString(d.Id), sr.res.PreviousTaskDefinition)
+}
+
+// follow watches deployment id to its end and verifies health; on failure
+// it diagnoses, then rolls back to prev (or follows ECS's own rollback).
+func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
+	sr.res.DeploymentID = id
+	sr.stage(failure.StageRollout)
+	w, err := sr.watch(ctx, id, prev, sr.now().Add(sr.s.WaitTimeout))
+	sr.res.RolloutState = string(w.dep.RolloutState)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return sr.fail(failure.StageRollout, runbook.Interrupted, fmt.Errorf(
+			"interrupted while following deployment %s (%s); ECS carries on with it and omdeploy did not roll back: %w", id, progressOf(w.dep), err))
+	case errors.Is(err, context.DeadlineExceeded):
+		w.outcome = outcomeTimedOut
+	case err != nil:
+		return sr.fail(failure.StageRollout, notFoundRunbook(err), fmt.Errorf(
+			"follow deployment %s: %w; its outcome is unknown, run `omdeploy status`", id, err))
+	}
+	if w.outcome == outcomeCompleted {
+		return sr.verifyHealth(ctx, prev)
+	}
+
+	gctx, cancel := afterDeadline(ctx)
+	defer cancel()
+	failErr := sr.rolloutFailure(gctx, id, w)
+	switch {
+	case w.outcome == outcomeReplaced:
+		return failErr // not ours to undo: the other deployment is someone's change
+	case w.outcome == outcomeECSRollback:
+		return errors.Join(failErr, sr.followECSRollback(ctx, w.next))
+	case w.outcome == outcomeFailed && w.next.Id != nil:
+		sr.warn("not rolled back: deployment %s (%s) is PRIMARY now", aws.ToString(w.next.Id), aws.ToString(w.next.TaskDefinition))
+		return failErr
+	}
+	return errors.Join(failErr, sr.rollBack(ctx, prev))
+}
+
+// rolloutFailure explains a deployment that did not complete and returns
+// its failure.
+func (sr *serviceRun) rolloutFailure(ctx context.Context, id string, w watched) error {
+	if w.outcome == outcomeReplaced {
+		return sr.fail(failure.StageRollout, runbook.RolloutReplaced, fmt.Errorf(
+			"%w: deployment %s %s", ErrReplaced, id, sr.outcomeText(w)))
+	}
+	d := sr.diagnose(ctx, id)
+	sr.res.Diagnosis = &d.event
+	rb, sentinel := d.runbookID, ErrRolloutFailed
+	switch w.outcome {
+	case outcomeTimedOut:
+		sentinel = ErrTimedOut
+		if rb == "" {
+			rb = runbook.RolloutTimeout
+		}
+	default:
+		if rb == "" {
+			rb = runbook.RolloutCircuitBreaker
+		}
+	}
+	sr.res.RunbookID = rb
+	cause := ""
+	if d.cause != "" {
+		cause = "; " + d.cause
+	}
+	return sr.fail(failure.StageRollout, rb, fmt.Errorf("%w: deployment %s %s%s", sentinel, id, sr.outcomeText(w), cause))
+}
+
+// outcomeText says how the followed deployment ended, for messages.
+func (sr *serviceRun) outcomeText(w watched) string {
+	switch w.outcome {
+	case outcomeReplaced:
+		return fmt.Sprintf("is no longer PRIMARY: deployment %s (%s) replaced it", aws.ToString(w.next.Id), aws.ToString(w.next.TaskDefinition))
+	case outcomeTimedOut:
+		s := fmt.Sprintf("did not finish within %s (%s)", sr.s.WaitTimeout, progressOf(w.dep))
+		if w.pollErr != nil {
+			s += fmt.Sprintf("; the last polls failed: %v", w.pollErr)
+		}
+		return s
+	case outcomeECSRollback:
+		if w.dep.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+			return fmt.Sprintf("is gone: the circuit breaker failed it and ECS is rolling back to %s (deployment %s)",
+				aws.ToString(w.next.TaskDefinition), aws.ToString(w.next.Id))
+		}
+		return fmt.Sprintf("is FAILED (%s); the circuit breaker is rolling back to %s (deployment %s)",
+			reasonOf(w.dep), aws.ToString(w.next.TaskDefinition), aws.ToString(w.next.Id))
+	default:
+		return fmt.Sprintf("is FAILED (%s)", reasonOf(w.dep))
+	}
+}
+
+// verifyHealth runs the health stage after a completed rollout and rolls
+// back to prev when it fails. The checker reports its own events.
+func (sr *serviceRun) verifyHealth(ctx context.Context, prev string) error {
+	if sr.r.opts.Health == nil || sr.s.Health == nil {
+		return nil
+	}
+	sr.res.Stage = failure.StageHealth
+	results, err := sr.r.opts.Health.Check(ctx, sr.s.Name, *sr.s.Health)
+	sr.res.Health = results
+	if err == nil {
+		return nil
+	}
+	if _, ok := failure.StageOf(err); !ok {
+		err = failure.New(failure.StageHealth, sr.s.Name, "", err)
+	}
+	return errors.Join(err, sr.rollBack(ctx, prev))
+}
+
+// update points the service at taskDef and returns the ID of the PRIMARY
+// deployment UpdateService answers with: the one to follow.
+func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollback bool) (string, error) {
+	out, err := sr.r.opts.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster: aws.String(sr.s.Cluster), Service: aws.String(sr.s.Service),
+		TaskDefinition: aws.String(taskDef), ForceNewDeployment: force,
+	})
+	if err != nil {
+		switch awsx.Code(err) {
+		case "ClusterNotFoundException":
+			return "", clusterNotFound(sr.s.Cluster, sr.r.opts.Region, err)
+		case "ServiceNotFoundException", "ServiceNotActiveException":
+			return "", fmt.Errorf("%w: %w", serviceNotFound(sr.s.Service, sr.s.Cluster, sr.r.opts.Region), err)
+		}
+		return "", fmt.Errorf("update service %s in cluster %s to %s: %w", sr.s.Service, sr.s.Cluster, taskDef, err)
+	}
+	d, ok := primary(*out.Service)
+	if !ok {
+		return "", fmt.Errorf("update service %s: the answer has no PRIMARY deployment", sr.s.Service)
+	}
+	id := aws.ToString(d.Id)
+	sr.logger().Info("service updated", logTaskDef, taskDef, logDeployment, id, "rollback", rollback)
+	sr.emit(event.DeploymentStarted{
+		At: sr.now(), Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: taskDef, Rollback: rollback,
+	})
+	return id, nil
+}
+
+// previous is the task definition of the newest deployment other than the
+// PRIMARY one: what a rollback returns to when the run did not start the
+// deployment itself.
+func previous(svc ecstypes.Service) string {
+	p, _ := primary(svc)
+	var best ecstypes.Deployment
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Id) == aws.ToString(p.Id) || aws.ToString(d.TaskDefinition) == aws.ToString(p.TaskDefinition) {
+			continue
+		}
+		if best.Id == nil || aws.ToTime(d.CreatedAt).After(aws.ToTime(best.CreatedAt)) {
+			best = d
+		}
+	}
+	return aws.ToString(best.TaskDefinition)
+}
+
+// notFoundRunbook points a not-found error at its runbook entry.
+func notFoundRunbook(err error) string {
+	if errors.Is(err, ErrNotFound) {
+		return runbook.RolloutNotFound
+	}
+	return ""
+}
+
+func progressOf(d ecstypes.Deployment) string {
+	if d.Id == nil {
+		return "not seen yet"
+	}
+	state := string(d.RolloutState)
+	if state == "" {
+		state = "no rollout state"
+	}
+	return fmt.Sprintf("%s, %d/%d running, %d pending, %d failed", state, d.RunningCount, d.DesiredCount, d.PendingCount, d.FailedTasks)
+}
+
+func reasonOf(d ecstypes.Deployment) string {
+	if r := aws.ToString(d.RolloutStateReason); r != "" {
+		return r
+	}
+	return progressOf(d)
+}

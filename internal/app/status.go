@@ -1,0 +1,66 @@
+package app
+
+import (
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/report"
+)
+
+func statusCommand() *cli.Command {
+	return withGlobal(&cli.Command{
+		Name:  "status",
+		Usage: "show task definitions, images, deployments, recent events and drift from the config",
+		Description: `Describes each service: its task definition and container images, its deployments with
+counts and rollout state, the last 5 service events, and where the config and AWS disagree.
+
+EXAMPLES:
+   omdeploy status
+   omdeploy status --service tech-gateway --output json`,
+		Action: func(c *cli.Context) error {
+			env, ctx, cancel, err := setup(c, true)
+			defer cancel()
+			if err != nil {
+				return env.finish(deploy.Result{}, err)
+			}
+			clients, err := env.clients(ctx)
+			if err != nil {
+				return env.finish(deploy.Result{}, failure.New(failure.StagePreflight, "", "", err))
+			}
+			statuses, err := deploy.Status(ctx, deploy.Options{Services: env.services, ECS: clients.ECS, Region: clients.Region, Logger: env.logger})
+			if err == nil && str(c, flagOutput) != report.OutputJSON {
+				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
+				return err
+			}
+			doc := report.NewDocument(env.command, statusResult(statuses), err, time.Since(env.start))
+			doc.Extra = statuses
+			if ferr := env.renderer.Finish(doc); ferr != nil && err == nil {
+				return ferr
+			}
+			if err != nil {
+				return &reportedError{err: err}
+			}
+			return nil
+		},
+	})
+}
+
+// statusResult fills the contract's services[] from the PRIMARY deployment,
+// so scripts read status and deploy documents the same way.
+func statusResult(statuses []deploy.ServiceStatus) deploy.Result {
+	var res deploy.Result
+	for _, s := range statuses {
+		sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
+		for _, d := range s.Deployments {
+			if d.Status == "PRIMARY" {
+				sr.DeploymentID, sr.RolloutState = d.ID, d.RolloutState
+			}
+		}
+		res.Services = append(res.Services, sr)
+	}
+	return res
+}

@@ -1,0 +1,43 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/omdeploy/omdeploy/internal/clock"
+)
+
+// DemoCluster is the cluster of NewDemo's services.
+const DemoCluster = "demo"
+
+// Image tags NewDemo scripts; any other tag rolls out healthy.
+const (
+	DemoTagCrash    = "crash"    // the app exits 1 after logging a database error
+	DemoTagMissing  = "missing"  // the image cannot be pulled
+	DemoTagNoSecret = "nosecret" // an SSM parameter the task reads is missing
+	DemoTagFull     = "full"     // no capacity to place tasks
+	DemoTagSlow     = "slow"     // each task takes two minutes to start
+)
+
+// NewDemo returns an account for `omdeploy demo`: cluster "demo" with
+// services "web" (3 tasks, circuit breaker with rollback), "api" (2 tasks,
+// circuit breaker) and "worker" (1 task), their log groups and the SSM
+// parameter /demo/api/DB_PASSWORD. Deploying an image with one of the
+// DemoTag* tags shows that failure; other tags roll out in about ten seconds
+// on clock.Real.
+func NewDemo(clk clock.Clock) *Sim {
+	s := New(clk)
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "web", Desired: 3, CircuitBreaker: true, BreakerRollback: true})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "api", Desired: 2, CircuitBreaker: true})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "worker", Desired: 1})
+	s.AddParameter("/demo/api/DB_PASSWORD")
+	s.OnTag(DemoTagCrash, CrashLoop(1,
+		"level=info msg=\"starting\" version=crash",
+		"level=info msg=\"connecting to database\" host=db.demo.internal:5432",
+		"level=error msg=\"database unreachable\" err=\"dial tcp 10.0.3.7:5432: connect: connection refused\"",
+		"level=fatal msg=\"exiting\" code=1"))
+	s.OnTag(DemoTagMissing, PullError())
+	s.OnTag(DemoTagNoSecret, SecretsError("/demo/api/DB_PASSWORD_V2"))
+	s.OnTag(DemoTagFull, NoCapacity())
+	s.OnTag(DemoTagSlow, Slow(2*time.Minute))
+	return s
+}
