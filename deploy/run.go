@@ -139,7 +139,7 @@ func (sr *serviceRun) finish(err error) {
 		sr.res.Stage = failure.StageDone
 	} else {
 		sr.res.Error = err.Error()
-		if st := failingStage(err); st != "" {
+		if st := failure.WorstStage(err); st != "" {
 			sr.res.Stage = st
 		}
 		if sr.res.RunbookID == "" {
@@ -151,21 +151,4 @@ func (sr *serviceRun) finish(err error) {
 
 func (sr *serviceRun) logger() *slog.Logger {
 	return sr.r.opts.Logger.With(logService, sr.s.Service, logCluster, sr.s.Cluster)
-}
-
-// failingStage is the stage of err's failure with the highest exit code; an
-// interrupt is reported at the stage it interrupted.
-func failingStage(err error) failure.Stage {
-	var best failure.Stage
-	bestCode := -1
-	for _, fe := range failure.All(err) {
-		code := failure.ExitCode(fe)
-		if errors.Is(fe, context.Canceled) {
-			return fe.Stage
-		}
-		if code > bestCode {
-			best, bestCode = fe.Stage, code
-		}
-	}
-	return best
 }

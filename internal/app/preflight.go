@@ -4,7 +4,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/deploy"
-	"github.com/omdeploy/omdeploy/preflight"
 )
 
 const (
@@ -33,16 +32,7 @@ EXAMPLES:
 				return env.finish(deploy.Result{}, err)
 			}
 			clients, awsErr := env.clients(ctx)
-			checks, err := preflight.Run(ctx, preflight.Options{
-				Config:          env.cfg,
-				Services:        env.services,
-				Clients:         clients,
-				AWSErr:          awsErr,
-				Strict:          c.Bool(flagStrict),
-				AllowInProgress: c.Bool(flagForce),
-				Reporter:        env.renderer,
-				Logger:          env.logger,
-			})
+			checks, err := bindPreflight(c, env, clients, awsErr)(ctx)
 			return env.finish(deploy.Result{Checks: checks}, err)
 		},
 	})

@@ -160,3 +160,20 @@ func stageExitCode(s Stage) int {
 		return ExitInternal
 	}
 }
+
+// WorstStage is the stage whose exit code decides err, so a result's
+// "stage" and "exit_code" always agree; an interrupt reports the stage it
+// interrupted. It is "" when err holds no *Error.
+func WorstStage(err error) Stage {
+	var best Stage
+	bestCode := -1
+	for _, fe := range All(err) {
+		if errors.Is(fe, context.Canceled) {
+			return fe.Stage
+		}
+		if c := ExitCode(fe); c > bestCode {
+			best, bestCode = fe.Stage, c
+		}
+	}
+	return best
+}

@@ -51,3 +51,24 @@ func TestRunbookIDOf(t *testing.T) {
 		t.Fatalf("StageOf = %q %v", st, ok)
 	}
 }
+
+func TestWorstStage(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		err  error
+		want Stage
+	}{
+		{"none", boom, ""},
+		{"one", New(StageHealth, "a", "", boom), StageHealth},
+		{"worst code wins", errors.Join(New(StageHealth, "a", "", boom), New(StageRollback, "b", "", boom), New(StageRollout, "c", "", boom)), StageRollback},
+		{"interrupt names its stage", errors.Join(New(StageRollback, "a", "", boom), New(StageRollout, "b", "", context.Canceled)), StageRollout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := WorstStage(tt.err); got != tt.want {
+				t.Fatalf("WorstStage = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -4,8 +4,6 @@
 package report
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -60,32 +58,10 @@ func NewDocument(command string, res deploy.Result, err error, took time.Duratio
 	}
 	if err != nil {
 		d.Error = err.Error()
-		d.Stage = worstStage(err)
+		if d.Stage = failure.WorstStage(err); d.Stage == "" {
+			d.Stage = failure.StageDone
+		}
 		d.failures = failuresOf(err)
 	}
 	return d
-}
-
-// worstStage is the stage whose exit code decides the run, so "stage" and
-// "exit_code" in the document agree. An interrupt reports the stage it
-// interrupted.
-func worstStage(err error) failure.Stage {
-	all := failure.All(err)
-	if errors.Is(err, context.Canceled) {
-		for _, fe := range all {
-			if errors.Is(fe, context.Canceled) {
-				return fe.Stage
-			}
-		}
-	}
-	best, bestCode := failure.Stage(""), -1
-	for _, fe := range all {
-		if c := failure.ExitCode(fe); c > bestCode {
-			best, bestCode = fe.Stage, c
-		}
-	}
-	if best == "" {
-		return failure.StageDone
-	}
-	return best
 }
