@@ -14,6 +14,8 @@ type Error struct {
 	Msg  string
 }
 
+// Error formats the problem as FILE:LINE:COL: message, the form editors
+// and CI logs turn into links.
 func (e *Error) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)

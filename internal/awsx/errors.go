@@ -25,6 +25,7 @@ const (
 	KindNotFound           // the named resource does not exist
 )
 
+// String names the kind for logs and tests.
 func (k Kind) String() string {
 	return [...]string{"other", "expired", "invalid-token", "no-credentials", "sso-login", "no-profile", "denied", "throttled", "not-found"}[k]
 }

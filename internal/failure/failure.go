@@ -58,6 +58,7 @@ type Error struct {
 	Err       error
 }
 
+// Error reads "STAGE SERVICE: cause".
 func (e *Error) Error() string {
 	if e.Service == "" {
 		return fmt.Sprintf("%s: %v", e.Stage, e.Err)
@@ -65,6 +66,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s: %v", e.Stage, e.Service, e.Err)
 }
 
+// Unwrap exposes the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // New wraps err as a failure of stage. A nil err stays nil so callers can
