@@ -104,10 +104,11 @@ func Run(ctx context.Context, opts Options) ([]Check, error) {
 }
 
 // Verdict is the error Run returns for checks: nil when none failed (and,
-// with strict, none warned). The runbook ID is the first failure's.
+// with strict, none warned). One failed check lends the error its runbook
+// entry and filled-in fix; several point at the fixes each check printed.
 func Verdict(checks []Check, strict bool) error {
 	var bad []string
-	runbookID := ""
+	var last Check
 	for _, c := range checks {
 		if c.Status == event.StatusFail || (strict && c.Status == event.StatusWarn) {
 			label := c.ID
@@ -115,13 +116,15 @@ func Verdict(checks []Check, strict bool) error {
 				label += " (" + c.Service + ")"
 			}
 			bad = append(bad, label)
-			if runbookID == "" {
-				runbookID = c.RunbookID
-			}
+			last = c
 		}
 	}
 	if len(bad) == 0 {
 		return nil
 	}
-	return failure.New(failure.StagePreflight, "", runbookID, fmt.Errorf("%w: %s", ErrFailed, strings.Join(bad, ", ")))
+	err := &failure.Error{Stage: failure.StagePreflight, RunbookID: runbook.PreflightFailed, Err: fmt.Errorf("%w: %s", ErrFailed, strings.Join(bad, ", "))}
+	if len(bad) == 1 {
+		err.RunbookID, err.Fix = last.RunbookID, last.Fix
+	}
+	return err
 }

@@ -102,7 +102,7 @@ func TestVerdict(t *testing.T) {
 	t.Parallel()
 	checks := []Check{
 		{ID: IDRegion, Status: event.StatusWarn, RunbookID: runbook.AWSRegionMismatch},
-		{ID: IDSSMParameters, Service: "api", Status: event.StatusFail, RunbookID: runbook.SSMParameterMissing},
+		{ID: IDSSMParameters, Service: "api", Status: event.StatusFail, RunbookID: runbook.SSMParameterMissing, Fix: "create /a/b in us-east-1"},
 		{ID: IDECSService, Service: "api", Status: event.StatusSkip},
 	}
 	tests := []struct {
@@ -116,6 +116,7 @@ func TestVerdict(t *testing.T) {
 		{"warnings alone pass", checks[:1], false, false, ""},
 		{"warnings fail when strict", checks[:1], true, true, runbook.AWSRegionMismatch},
 		{"skips never fail", checks[2:], true, false, ""},
+		{"several failures point at each check's fix", checks, true, true, runbook.PreflightFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +132,10 @@ func TestVerdict(t *testing.T) {
 			}
 			if got := failure.RunbookIDOf(err); got != tt.wantRunbook {
 				t.Fatalf("runbook = %q, want %q", got, tt.wantRunbook)
+			}
+			var fe *failure.Error
+			if errors.As(err, &fe) && tt.wantRunbook == runbook.SSMParameterMissing && fe.Fix != "create /a/b in us-east-1" {
+				t.Fatalf("fix = %q, want the check's filled-in fix", fe.Fix)
 			}
 		})
 	}

@@ -36,7 +36,9 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 	env := &runEnv{command: c.Command.Name, start: time.Now()}
 	output := str(c, flagOutput)
 	logFormat := str(c, flagLogFormat)
-	level := slog.LevelInfo
+	// Events already tell the run's story; the logger adds detail (API
+	// polls, request IDs) only when asked for, and problems always.
+	level := slog.LevelWarn
 	if boolean(c, flagVerbose) {
 		level = slog.LevelDebug
 	}

@@ -55,6 +55,7 @@ type Error struct {
 	Service   string // the config's service label; empty for run-wide failures
 	RunbookID string // key into internal/runbook; empty when no entry fits
 	RequestID string // AWS request ID, when the cause is an AWS call
+	Fix       string // the runbook fix filled with this failure's specifics; empty: the entry's
 	Err       error
 }
 

@@ -27,7 +27,7 @@ func failuresOf(err error) []event.Failure {
 		if id == "" && errors.Is(fe.Err, context.Canceled) {
 			id = runbook.Interrupted
 		}
-		out = append(out, event.Failure{Service: fe.Service, Stage: fe.Stage, Message: fe.Err.Error(), RunbookID: id})
+		out = append(out, event.Failure{Service: fe.Service, Stage: fe.Stage, Message: fe.Err.Error(), RunbookID: id, Fix: fe.Fix})
 	}
 	if len(out) == 0 {
 		f := event.Failure{Message: err.Error()}

@@ -29,6 +29,8 @@ func TestFailuresOf(t *testing.T) {
 		{"interrupted", failure.New(failure.StageRollout, "worker", "", context.Canceled),
 			[]event.Failure{{Service: "worker", Stage: failure.StageRollout, Message: "context canceled", RunbookID: runbook.Interrupted}}},
 		{"not a failure", errors.New("boom"), []event.Failure{{Message: "boom"}}},
+		{"specific fix kept", &failure.Error{Stage: failure.StagePreflight, RunbookID: "secrets.tracked", Fix: "git rm -r --cached -- .secrets/db.env", Err: errors.New("checks failed")},
+			[]event.Failure{{Stage: failure.StagePreflight, Message: "checks failed", RunbookID: "secrets.tracked", Fix: "git rm -r --cached -- .secrets/db.env"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,9 +13,17 @@ const (
 	HealthUndeclared        = "preflight.health-undeclared"
 	HealthBaseline          = "preflight.health-baseline"
 	PreflightTimeout        = "preflight.timeout"
+	PreflightFailed         = "preflight.failed"
 )
 
 var preflightEntries = []Entry{
+	{
+		ID:        PreflightFailed,
+		Title:     "Preflight checks failed",
+		Symptom:   "omdeploy exits 3 before changing anything; the failed checks are listed above the summary.",
+		Diagnosis: "One or more checks found a problem that would break the deploy mid-way. Each failed check printed its own cause and fix, with the names, regions and files it found.",
+		Fix:       "Apply the fix printed under each failed check, then run `omdeploy preflight` until it passes. `--force` accepts a deployment already in progress; warnings fail only with `--strict`; `--skip-preflight` deploys without the checklist, and is rarely what you want.",
+	},
 	{
 		ID:        IAMPermissionDenied,
 		Title:     "The deploy role lacks permissions",
