@@ -88,7 +88,3 @@ func withGlobal(cmd *cli.Command) *cli.Command {
 	}
 	return cmd
 }
-
-func notImplemented(c *cli.Context) error {
-	return fmt.Errorf("%s: not implemented yet", c.Command.Name)
-}

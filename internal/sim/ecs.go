@@ -76,6 +76,7 @@ func (s *Sim) DescribeClusters(ctx context.Context, in *ecs.DescribeClustersInpu
 	if err := s.call(ctx, "DescribeClusters"); err != nil {
 		return nil, err
 	}
+	s.advance()
 	out := &ecs.DescribeClustersOutput{}
 	for _, name := range in.Clusters {
 		c := s.clusters[name[strings.LastIndex(name, "/")+1:]]
@@ -85,10 +86,21 @@ func (s *Sim) DescribeClusters(ctx context.Context, in *ecs.DescribeClustersInpu
 		}
 		out.Clusters = append(out.Clusters, ecstypes.Cluster{
 			ClusterName: aws.String(c.name), ClusterArn: aws.String(c.arn), Status: aws.String("ACTIVE"),
-			ActiveServicesCount: int32(len(c.services)),
+			ActiveServicesCount: int32(len(c.services)), RunningTasksCount: runningTasks(c),
 		})
 	}
 	return out, nil
+}
+
+// runningTasks counts the cluster's RUNNING tasks. s.mu is held.
+func runningTasks(c *cluster) int32 {
+	var n int32
+	for _, t := range c.tasks {
+		if aws.ToString(t.LastStatus) == "RUNNING" {
+			n++
+		}
+	}
+	return n
 }
 
 // DescribeTaskDefinition describes a revision by ARN, "family:rev" or

@@ -45,6 +45,7 @@ type Sim struct {
 	logGroups map[string]map[string][]logLine
 	params    map[string]bool
 	denied    map[string]bool
+	faults    map[string]error // action -> the error every call gets
 	onTag     map[string]Rollout
 }
 
@@ -74,6 +75,7 @@ func New(clk clock.Clock) *Sim {
 		logGroups: map[string]map[string][]logLine{},
 		params:    map[string]bool{},
 		denied:    map[string]bool{},
+		faults:    map[string]error{},
 		onTag:     map[string]Rollout{},
 	}
 }
@@ -122,7 +124,7 @@ func (s *Sim) call(ctx context.Context, action string) error {
 			return apiError("ThrottlingException", "Rate exceeded")
 		}
 	}
-	return nil
+	return s.faults[action]
 }
 
 // AddParameter creates an SSM parameter.

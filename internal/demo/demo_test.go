@@ -1,0 +1,269 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// testSpeed makes a ten-second rollout take half a second.
+const testSpeed = 20
+
+func TestRunReturnsThePipelinesFailure(t *testing.T) {
+	tests := []struct {
+		scenario  string
+		stage     failure.Stage
+		exit      int
+		runbookID string // of the returned error
+	}{
+		{DefaultScenario, "", failure.ExitOK, ""},
+		{"crash-loop", failure.StageRollout, failure.ExitRollout, runbook.RolloutCrashLoop},
+		{"expired-token", failure.StagePreflight, failure.ExitPreflight, runbook.AWSExpiredToken},
+		{"missing-ssm-parameter", failure.StagePreflight, failure.ExitPreflight, runbook.SSMParameterMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			t.Parallel()
+			var rec event.Recorder
+			res, err := Run(t.Context(), Options{Scenario: tt.scenario, Speed: testSpeed, Reporter: &rec})
+			if got := failure.ExitCode(err); got != tt.exit {
+				t.Fatalf("exit code %d, want %d (err: %v)", got, tt.exit, err)
+			}
+			if stage, _ := failure.StageOf(err); stage != tt.stage {
+				t.Errorf("stage %q, want %q", stage, tt.stage)
+			}
+			if id := failure.RunbookIDOf(err); id != tt.runbookID {
+				t.Errorf("runbook %q, want %q", id, tt.runbookID)
+			}
+			if len(res.Checks) == 0 {
+				t.Error("no preflight checks in the result: preflight did not run")
+			}
+			if len(event.Of[event.CheckFinished](rec.Events())) != len(res.Checks) {
+				t.Error("the reporter did not get every check")
+			}
+		})
+	}
+}
+
+func TestRunDeploysTheScenariosServices(t *testing.T) {
+	res, err := Run(t.Context(), Options{Scenario: "health-503-then-ok", Speed: testSpeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Services) != 1 || res.Services[0].Name != "web" || res.Services[0].RolloutState != "COMPLETED" {
+		t.Fatalf("services = %+v", res.Services)
+	}
+	for _, h := range res.Services[0].Health {
+		if !h.OK || h.Attempts < 2 {
+			t.Errorf("%s: ok=%v after %d attempts; want a pass after the 503s", h.URL, h.OK, h.Attempts)
+		}
+	}
+
+	res, err = Run(t.Context(), Options{Services: []string{"worker"}, Speed: testSpeed})
+	if err != nil || len(res.Services) != 1 || res.Services[0].Name != "worker" {
+		t.Fatalf("--service worker: err %v, services %+v", err, res.Services)
+	}
+	_, err = Run(t.Context(), Options{Services: []string{"nope"}, Speed: testSpeed})
+	if failure.ExitCode(err) != failure.ExitUsage || !strings.Contains(err.Error(), "web, api, worker") {
+		t.Fatalf("unknown service: %v", err)
+	}
+}
+
+// TestRunCleansUp checks the workspace is removed and the note names the
+// local server.
+func TestRunCleansUp(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var notes []string
+	if _, err := Run(t.Context(), Options{Scenario: "tracked-secret", Speed: testSpeed, Note: func(s string) { notes = append(notes, s) }}); failure.ExitCode(err) != failure.ExitPreflight {
+		t.Fatalf("err %v", err)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("left in the temporary directory: %v (%v)", left, err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "http://127.0.0.1:") || !strings.Contains(notes[0], "no AWS calls") {
+		t.Fatalf("notes = %q", notes)
+	}
+}
+
+func TestFindAndList(t *testing.T) {
+	if sc, err := Find(""); err != nil || sc.Name != DefaultScenario || sc.Exit != failure.ExitOK {
+		t.Fatalf("Find(\"\") = %+v, %v", sc, err)
+	}
+	_, err := Find("nope")
+	if failure.ExitCode(err) != failure.ExitUsage || !strings.Contains(err.Error(), "crash-loop") {
+		t.Fatalf("Find(nope) = %v", err)
+	}
+	list := List()
+	seen := map[string]bool{}
+	for _, sc := range Scenarios() {
+		if seen[sc.Name] {
+			t.Errorf("scenario %s twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		if !strings.Contains(list, sc.Name) || !strings.Contains(list, sc.Summary) {
+			t.Errorf("List() lacks %s", sc.Name)
+		}
+		if _, ok := runbook.Lookup(sc.RunbookID); sc.RunbookID != "" && !ok {
+			t.Errorf("%s: no runbook entry %s", sc.Name, sc.RunbookID)
+		}
+		if (sc.Exit == failure.ExitOK) != (sc.RunbookID == "") {
+			t.Errorf("%s: exit %d with runbook entry %q", sc.Name, sc.Exit, sc.RunbookID)
+		}
+	}
+}
+
+func TestClosing(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		err  error
+		want string // "" : no line
+	}{
+		{"default", Options{}, nil, "`omdeploy deploy --tag v2`"},
+		{"scenario", Options{Scenario: "crash-loop"}, failure.New(failure.StageRollout, "api", "", io.EOF), "`omdeploy deploy --service api --tag crash`"},
+		{"services chosen", Options{Services: []string{"web", "api"}}, nil, "`omdeploy deploy --service web --service api --tag v2`"},
+		{"unknown scenario", Options{Scenario: "nope"}, nil, ""},
+		{"did not run", Options{Scenario: "tracked-secret"}, failure.New(failure.StageConfig, "", "", io.EOF), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Closing(tt.opts, tt.err)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("Closing = %q, want one with %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHealthServer(t *testing.T) {
+	clk := clock.NewFake(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv, err := startServer(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	srv.warmService, srv.warmFor = "web", 3*time.Second
+
+	get := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(srv.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	steps := []struct {
+		name string
+		do   func()
+		path string
+		want int
+	}{
+		{"route", func() {}, "/healthz", 200},
+		{"missing route", func() {}, "/api/health", 404},
+		{"another service's health stage", func() { srv.observe(event.StageStarted{Service: "api", Stage: failure.StageHealth}) }, "/healthz", 200},
+		{"web's health stage starts", func() { srv.observe(event.StageStarted{Service: "web", Stage: failure.StageHealth}) }, "/api/tech/health", 503},
+		{"still warming", func() { clk.Advance(2 * time.Second) }, "/healthz", 503},
+		{"warm", func() { clk.Advance(time.Second) }, "/healthz", 200},
+		{"missing route stays missing", func() {}, "/api/health", 404},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := get(s.path); got != s.want {
+			t.Fatalf("%s: GET %s = %d, want %d", s.name, s.path, got, s.want)
+		}
+	}
+}
+
+func TestWorkspace(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	for _, track := range []bool{false, true} {
+		ws, err := newWorkspace(t.Context(), track)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ws.remove)
+		out, err := gitOutput(t.Context(), ws.dir, "ls-files", "--", ".secrets/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tracked := strings.TrimSpace(out) == secretFile; tracked != track {
+			t.Errorf("trackSecret %v: git ls-files .secrets/ = %q", track, out)
+		}
+		if _, err := gitOutput(t.Context(), ws.dir, "check-ignore", "-q", "--no-index", secretFile); err != nil {
+			t.Errorf("trackSecret %v: %s is not ignored: %v", track, secretFile, err)
+		}
+	}
+}
+
+func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"--no-pager"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+// TestConfigRoundTrip loads the written config with the real loader.
+func TestConfigRoundTrip(t *testing.T) {
+	ws := &workspace{dir: t.TempDir()}
+	spec := defaultConfig("http://127.0.0.1:1234")
+	spec.service("worker").waitTimeout = 8 * time.Second
+	path, err := ws.writeConfig(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range cfg.Services {
+		names = append(names, s.Name)
+		if s.Cluster != "demo" || s.Health == nil || s.Health.BaseURL != "http://127.0.0.1:1234" || len(s.Health.Endpoints) == 0 {
+			t.Errorf("service %+v", s)
+		}
+	}
+	if !slices.Equal(names, []string{"web", "api", "worker"}) || cfg.Services[2].WaitTimeout != 8*time.Second {
+		t.Fatalf("services %v, worker wait_timeout %s", names, cfg.Services[2].WaitTimeout)
+	}
+	web := cfg.Services[0].Health.Endpoints[1]
+	if web.Path != "/api/tech/health" || !slices.Equal(web.ExpectStatus, []int{200}) || web.ExpectBody != "ok" {
+		t.Fatalf("web's second endpoint = %+v", web)
+	}
+}
+
+func TestFastClock(t *testing.T) {
+	c := clockFor(100)
+	start := c.Now()
+	timer := c.NewTimer(2 * time.Second) // 20ms of real time
+	select {
+	case <-timer.C():
+	case <-time.After(time.Second):
+		t.Fatal("a 2s timer at speed 100 did not fire within 1s")
+	}
+	if elapsed := c.Now().Sub(start); elapsed < 2*time.Second {
+		t.Fatalf("the clock moved %s while its 2s timer ran", elapsed)
+	}
+	if _, ok := clockFor(1).(clock.Real); !ok {
+		t.Fatal("speed 1 is not the wall clock")
+	}
+}

@@ -1,0 +1,155 @@
+package demo
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/sim"
+)
+
+// Scenario is one path through the pipeline the demo can show.
+type Scenario struct {
+	Name    string
+	Summary string // one line, for `omdeploy demo --list`
+	// Exit is the exit code this scenario ends with. It documents the
+	// scenario; the demo's real exit code always comes from the pipeline's
+	// error, and the tests check the two agree.
+	Exit int
+	// RunbookID is the runbook entry whose diagnosis and fix the failure
+	// shows; "" when the deploy succeeds.
+	RunbookID string
+	Services  []string // deployed, in config order; nil: every service
+	Tag       string   // the image tag deployed
+	NeedsGit  bool     // the scenario shows a git state, so git must be installed
+
+	config  func(*configSpec)
+	account func(*sim.Sim)
+	server  func(*healthServer)
+}
+
+// DefaultScenario is what `omdeploy demo` shows without --scenario.
+const DefaultScenario = "healthy"
+
+// warmFor is how long the health server answers 503 after the rollout in
+// the health-503-then-ok scenario.
+const warmFor = 3 * time.Second
+
+// The circuit-breaker scenario's tasks start, then fail the load
+// balancer's health checks: the stopped tasks match no more specific
+// runbook entry, so the breaker's own entry explains them.
+var elbFailure = sim.Rollout{Outcome: sim.OutcomeFailTasks, Stop: sim.TaskStop{
+	Reason:   "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-web/6d0ecf831eec9f09)",
+	Code:     ecstypes.TaskStopCodeServiceSchedulerInitiated,
+	ExitCode: ptr[int32](143),
+	Logs: []string{
+		`level=info msg="listening" addr=:8080 version=v2`,
+		`level=error msg="GET /healthz" status=500 err="redis: connection pool exhausted (size 10)"`,
+		`level=info msg="received SIGTERM, shutting down"`,
+	},
+}}
+
+var scenarios = []Scenario{
+	{
+		Name:    DefaultScenario,
+		Summary: "web, api and worker roll out tag v2 and pass their health checks (the default)",
+		Exit:    failure.ExitOK, Tag: "v2",
+	},
+	{
+		Name:    "circuit-breaker",
+		Summary: "web's new tasks fail the load balancer's health checks; ECS's circuit breaker fails the deployment and rolls back",
+		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutCircuitBreaker, Services: []string{"web"}, Tag: "v2",
+		account: func(s *sim.Sim) { s.Script(sim.DemoCluster, "web", elbFailure) },
+	},
+	{
+		Name:    "crash-loop",
+		Summary: "api's new container exits 1 (database unreachable); the diagnosis shows exit codes and log lines, omdeploy rolls back",
+		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutCrashLoop, Services: []string{"api"}, Tag: sim.DemoTagCrash,
+	},
+	{
+		Name:    "phantom-route",
+		Summary: "the config declares /api/health, which web does not serve (404); health fails, omdeploy rolls back",
+		Exit:    failure.ExitHealth, RunbookID: runbook.HealthPhantomRoute, Services: []string{"web"}, Tag: "v2",
+		config: func(c *configSpec) {
+			web := c.service("web")
+			web.endpoints = append(web.endpoints, endpointSpec{path: "/api/health"})
+		},
+	},
+	{
+		Name:    "health-503-then-ok",
+		Summary: fmt.Sprintf("web answers 503 for %s after the rollout, as while traffic shifts; the retries ride it out", warmFor),
+		Exit:    failure.ExitOK, Services: []string{"web"}, Tag: "v2",
+		server: func(h *healthServer) { h.warmService, h.warmFor = "web", warmFor },
+	},
+	{
+		Name:    "missing-ssm-parameter",
+		Summary: "the config needs /demo/api/DB_PASSWORD_V2, which does not exist in the region; preflight stops the deploy",
+		Exit:    failure.ExitPreflight, RunbookID: runbook.SSMParameterMissing, Services: []string{"api"}, Tag: "v2",
+		config: func(c *configSpec) { c.ssmParameters = append(c.ssmParameters, "/demo/api/DB_PASSWORD_V2") },
+	},
+	{
+		Name:    "tracked-secret",
+		Summary: "a file under .secrets/ was committed with `git add -f`; preflight names it and the `git rm --cached` fix",
+		Exit:    failure.ExitPreflight, RunbookID: runbook.SecretTracked, Services: []string{"web"}, Tag: "v2", NeedsGit: true,
+	},
+	{
+		Name:    "expired-token",
+		Summary: "STS answers ExpiredToken: the session ran out; preflight gives the login command",
+		Exit:    failure.ExitPreflight, RunbookID: runbook.AWSExpiredToken, Services: []string{"web"}, Tag: "v2",
+		account: func(s *sim.Sim) {
+			s.Fail("GetCallerIdentity", "ExpiredToken", "The security token included in the request is expired")
+		},
+	},
+	{
+		Name:    "timeout",
+		Summary: "worker's new task takes two minutes to start, longer than its wait_timeout of 8s; omdeploy gives up and rolls back",
+		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutTimeout, Services: []string{"worker"}, Tag: sim.DemoTagSlow,
+		config: func(c *configSpec) { c.service("worker").waitTimeout = 8 * time.Second },
+	},
+}
+
+// Scenarios lists every scenario, the default first.
+func Scenarios() []Scenario { return append([]Scenario(nil), scenarios...) }
+
+// Find returns the scenario named name ("" is the default). An unknown
+// name is a config failure (exit 2) that lists the known ones.
+func Find(name string) (Scenario, error) {
+	if name == "" {
+		name = DefaultScenario
+	}
+	for _, s := range scenarios {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Scenario{}, failure.New(failure.StageConfig, "", "", fmt.Errorf("unknown demo scenario %q; known: %s (see `omdeploy demo --list`)", name, strings.Join(names(), ", ")))
+}
+
+func names() []string {
+	out := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// List is the text of `omdeploy demo --list`: each scenario with its exit
+// code and one line.
+func List() string {
+	var b strings.Builder
+	b.WriteString("Scenarios of `omdeploy demo --scenario NAME` (exit code, then what it shows):\n")
+	width := 0
+	for _, s := range scenarios {
+		width = max(width, len(s.Name))
+	}
+	for _, s := range scenarios {
+		fmt.Fprintf(&b, "  %-*s  %d  %s\n", width, s.Name, s.Exit, s.Summary)
+	}
+	return b.String()
+}
+
+func ptr[T any](v T) *T { return &v }
