@@ -52,3 +52,35 @@ func TestDocFailuresOfHandBuiltDocument(t *testing.T) {
 		t.Errorf("docFailures of a success = %+v", got)
 	}
 }
+
+func TestGroupTasks(t *testing.T) {
+	one, two := int32(1), int32(137)
+	crash := func(id string, code *int32) event.StoppedTask {
+		return event.StoppedTask{TaskID: id, StoppedReason: "Essential container in task exited", Containers: []event.StoppedContainer{{Name: "app", ExitCode: code, LogLines: []string{"boom"}}}}
+	}
+	tests := []struct {
+		name  string
+		tasks []event.StoppedTask
+		want  [][]string
+	}{
+		{"none", nil, nil},
+		{"identical fold", []event.StoppedTask{crash("a", &one), crash("b", &one), crash("c", &one)}, [][]string{{"a", "b", "c"}}},
+		{"exit code differs", []event.StoppedTask{crash("a", &one), crash("b", &two), crash("c", &one)}, [][]string{{"a", "c"}, {"b"}}},
+		{"no exit code is its own group", []event.StoppedTask{crash("a", nil), crash("b", &one)}, [][]string{{"a"}, {"b"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][]string
+			for _, g := range groupTasks(tt.tasks) {
+				var ids []string
+				for _, task := range g {
+					ids = append(ids, task.TaskID)
+				}
+				got = append(got, ids)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("groups = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -124,11 +124,25 @@ func (v textView) failureText(e event.Failure) string {
 	return b.String()
 }
 
+// diagnosisText shows the stopped tasks, folding tasks that stopped the same
+// way (same reason, exit codes and log lines) into one entry, and explaining
+// each runbook entry once, so a crash loop of ten tasks still fits one
+// screen.
 func (v textView) diagnosisText(d event.Diagnosis) string {
 	var b strings.Builder
 	b.WriteString(v.pal.bold("diagnosis:") + " " + d.Summary)
-	for _, t := range d.Tasks {
-		fmt.Fprintf(&b, "\n  task %s stopped: %s", t.TaskID, t.StoppedReason)
+	explained := map[string]bool{}
+	for _, g := range groupTasks(d.Tasks) {
+		t := g[0]
+		ids := make([]string, len(g))
+		for i, gt := range g {
+			ids[i] = gt.TaskID
+		}
+		label := "task " + ids[0]
+		if len(g) > 1 {
+			label = fmt.Sprintf("%d tasks (%s)", len(g), strings.Join(ids, ", "))
+		}
+		fmt.Fprintf(&b, "\n  %s stopped: %s", label, t.StoppedReason)
 		if t.StopCode != "" {
 			fmt.Fprintf(&b, " (%s)", t.StopCode)
 		}
@@ -151,13 +165,42 @@ func (v textView) diagnosisText(d event.Diagnosis) string {
 				}
 			}
 		}
-		if entry, ok := v.cat.entry(t.RunbookID); ok {
+		entry, ok := v.cat.entry(t.RunbookID)
+		switch {
+		case !ok:
+		case explained[t.RunbookID]:
+			fmt.Fprintf(&b, "\n    likely: %s (as above)", entry.Title)
+		default:
+			explained[t.RunbookID] = true
 			fmt.Fprintf(&b, "\n    cause: %s", indent(entry.Diagnosis, "           "))
 			fmt.Fprintf(&b, "\n    fix:   %s", indent(entry.Fix, "           "))
 			fmt.Fprintf(&b, "\n    see:   omdeploy runbook %s", t.RunbookID)
 		}
 	}
 	return b.String()
+}
+
+// groupTasks folds tasks that stopped identically, keeping first-seen order.
+func groupTasks(tasks []event.StoppedTask) [][]event.StoppedTask {
+	var groups [][]event.StoppedTask
+	index := map[string]int{}
+	for _, t := range tasks {
+		key := fmt.Sprintf("%s|%s|%s|", t.StoppedReason, t.StopCode, t.RunbookID)
+		for _, c := range t.Containers {
+			code := "none"
+			if c.ExitCode != nil {
+				code = fmt.Sprint(*c.ExitCode)
+			}
+			key += fmt.Sprintf("%s:%s:%s:%s:%q;", c.Name, code, c.Reason, c.LogError, c.LogLines)
+		}
+		if i, ok := index[key]; ok {
+			groups[i] = append(groups[i], t)
+			continue
+		}
+		index[key] = len(groups)
+		groups = append(groups, []event.StoppedTask{t})
+	}
+	return groups
 }
 
 // plural is "1 attempt" or "2 attempts".
