@@ -39,7 +39,7 @@ type taskDefFact struct {
 }
 
 func newServiceFacts(r *runner, svc config.Service) *serviceFacts {
-	s := &serviceFacts{r: r, svc: svc}
+	s := &serviceFacts{r: r, svc: svc, cluster: &lazy[clusterFact]{}}
 	s.cluster.fetch = s.fetchCluster
 	s.service.fetch = s.fetchService
 	s.taskDef.fetch = s.fetchTaskDef

@@ -3,8 +3,10 @@ package preflight
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,5 +240,42 @@ func TestRunWithoutAWS(t *testing.T) {
 				t.Errorf("%s = %+v, want skip", c.ID, c)
 			}
 		}
+	}
+}
+
+func TestServicesOfOneClusterShareItsLookup(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		clusters  []string
+		wantCalls int64
+	}{
+		{"three services, one cluster", []string{"prod", "prod", "prod"}, 1},
+		{"two clusters", []string{"prod", "staging", "prod"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld()
+			var calls atomic.Int64
+			_, _ = runWorld(t, w, func(o *Options) {
+				ecsAPI := o.AWS.ECS.(*fakeECS)
+				inner := ecsAPI.DescribeClustersFunc
+				ecsAPI.DescribeClustersFunc = func(ctx context.Context, in *ecs.DescribeClustersInput) (*ecs.DescribeClustersOutput, error) {
+					calls.Add(1)
+					return inner(ctx, in)
+				}
+				var services []config.Service
+				for i, cl := range tt.clusters {
+					s := o.Config.Services[0]
+					s.Name, s.Cluster = fmt.Sprintf("svc-%d", i), cl
+					services = append(services, s)
+				}
+				o.Config.Services = services
+			})
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Fatalf("DescribeClusters calls = %d, want %d", got, tt.wantCalls)
+			}
+		})
 	}
 }

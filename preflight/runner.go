@@ -108,8 +108,16 @@ func (r *runner) plan() []job {
 	if services == nil {
 		services = cfg.Services
 	}
+	// Services of one cluster share its DescribeClusters answer: twenty
+	// services in a cluster cost one call, not twenty.
+	clusters := map[string]*lazy[clusterFact]{}
 	for _, svc := range services {
 		s := newServiceFacts(r, svc)
+		if shared, ok := clusters[svc.Cluster]; ok {
+			s.cluster = shared
+		} else {
+			clusters[svc.Cluster] = s.cluster
+		}
 		jobs = append(jobs,
 			job{id: IDIAMPermissions, service: svc.Name, run: s.checkPermissions},
 			job{id: IDSSMParameters, service: svc.Name, run: s.checkParameters},
@@ -220,7 +228,7 @@ func warn(runbookID string, vars map[string]string, format string, args ...any) 
 type serviceFacts struct {
 	r       *runner
 	svc     config.Service
-	cluster lazy[clusterFact]
+	cluster *lazy[clusterFact]
 	service lazy[serviceFact]
 	taskDef lazy[taskDefFact]
 }
