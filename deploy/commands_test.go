@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -103,6 +104,9 @@ func TestDeployManyServicesReportsEachAndTheWorstExitCode(t *testing.T) {
 	}
 }
 
+// TestDeployRespectsParallel checks that Parallel bounds the services being
+// planned, registered and updated, while every service can wait for its
+// rollout at once: waiting is shared by the cluster's poller.
 func TestDeployRespectsParallel(t *testing.T) {
 	h := newHarness(t)
 	var services []config.Service
@@ -110,18 +114,43 @@ func TestDeployRespectsParallel(t *testing.T) {
 		services = append(services, h.service(sim.ServiceSpec{Cluster: "prod", Name: fmt.Sprintf("svc-%d", i)}))
 	}
 	var mu sync.Mutex
-	running, peak := 0, 0
+	arrived, writing, writePeak, waiting, waitPeak := 0, 0, 0, 0, 0
 	h.on(func(e event.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := e.(type) {
 		case event.StageStarted:
-			if e.Stage == failure.StageRegister {
-				running++
-				peak = max(peak, running)
+			switch e.Stage {
+			case failure.StageRegister:
+				arrived++
+				writing++
+				writePeak = max(writePeak, writing)
+				// The simulator answers at once: hold each service until
+				// its partner of the pair Parallel allows has started too
+				// (or a second has passed), so the bound is reached.
+				pair := (arrived + 1) / 2 * 2
+				for start := time.Now(); arrived < pair && time.Since(start) < time.Second; {
+					mu.Unlock()
+					runtime.Gosched()
+					mu.Lock()
+				}
+			case failure.StageRollout:
+				writing--
+				waiting++
+				waitPeak = max(waitPeak, waiting)
+			}
+		case event.DeploymentProgress:
+			// Watching has begun, so the slot is free. Hold the rollout
+			// here until a third service waits too (or a second has
+			// passed): the fake clock must not finish the first pair
+			// before the others had their turn.
+			for start := time.Now(); waiting <= 2 && time.Since(start) < time.Second; {
+				mu.Unlock()
+				runtime.Gosched()
+				mu.Lock()
 			}
 		case event.ServiceFinished:
-			running--
+			waiting--
 		}
 	})
 	o := h.opts(services...)
@@ -129,8 +158,11 @@ func TestDeployRespectsParallel(t *testing.T) {
 	if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
 		t.Fatal(err)
 	}
-	if peak != 2 {
-		t.Fatalf("%d services deployed at once, want 2", peak)
+	if writePeak != 2 {
+		t.Fatalf("%d services registered and updated at once, want 2", writePeak)
+	}
+	if waitPeak <= o.Parallel {
+		t.Fatalf("%d services waited for their rollouts at once, want more than Parallel (%d)", waitPeak, o.Parallel)
 	}
 }
 

@@ -46,7 +46,7 @@ type Options struct {
 	NoRollback         bool // leave a failed deployment as it is
 	ToRevision         int  // Rollback only: the revision to return to; 0 = the previous one
 
-	Parallel int        // services handled at once; default 4
+	Parallel int        // services planned, registered and updated at once (waiting is shared); default 4
 	Poll     PollPolicy // how often deployments are observed
 	LogLines int        // log lines shown per stopped container; default 20
 
@@ -97,8 +97,9 @@ func (o Options) validate(needChange bool) error {
 }
 
 // Deploy runs the pipeline: preflight, then for each service, concurrently
-// up to Parallel: plan the revision, register it, update the service, follow
-// the deployment to its end, verify health, and roll back on failure.
+// (up to Parallel until they wait for their rollouts): plan the revision,
+// register it, update the service, follow the deployment to its end, verify
+// health, and roll back on failure.
 //
 // The error joins one *failure.Error per failed service, so
 // failure.ExitCode gives the worst stage; an interrupt wraps

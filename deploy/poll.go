@@ -8,12 +8,18 @@ import (
 // PollPolicy says how often deployments are observed. A deployment is
 // polled right after it starts, then every Interval while it is young (so a
 // failure or the end is seen within about a second), then less often up to
-// Max; throttling and transient errors back off exponentially up to
+// Max, so that a long rollout's end is still seen within about a second on
+// the median; throttling and transient errors back off exponentially up to
 // ThrottleMax. Zero fields take the defaults.
+//
+// A cluster's services are described ten per call, so a poll of n services
+// costs ceil(n/10) calls; past the young phase the interval is also at least
+// Interval per call, which holds a cluster to about one DescribeServices call
+// per Interval however many of its services are watched.
 type PollPolicy struct {
 	Interval    time.Duration  // default 1s
 	FastFor     time.Duration  // how long after the newest deployment started Interval holds; default 60s
-	Max         time.Duration  // the interval then grows by half per poll up to Max; default 5s
+	Max         time.Duration  // the interval then grows by half per poll up to Max; default 2s
 	Jitter      float64        // ± this fraction of every wait, so many runs do not poll in step; default 0.1, negative: none
 	ThrottleMax time.Duration  // backoff cap while throttled or erroring; default 30s
 	Rand        func() float64 // [0,1) source for jitter; default math/rand/v2
@@ -23,7 +29,7 @@ type PollPolicy struct {
 const (
 	DefaultPollInterval = time.Second
 	DefaultPollFastFor  = time.Minute
-	DefaultPollMax      = 5 * time.Second
+	DefaultPollMax      = 2 * time.Second
 	DefaultPollJitter   = 0.1
 	DefaultThrottleMax  = 30 * time.Second
 )
@@ -50,12 +56,14 @@ func (p PollPolicy) withDefaults() PollPolicy {
 	return p
 }
 
-// next is the interval after cur: Interval while young, then growing.
-func (p PollPolicy) next(cur time.Duration, young bool) time.Duration {
+// next is the interval after cur for a poll that took calls calls:
+// Interval while young, then growing to Max, or to Interval per call when
+// that is longer.
+func (p PollPolicy) next(cur time.Duration, young bool, calls int) time.Duration {
 	if young || cur < p.Interval {
 		return p.Interval
 	}
-	return min(p.Max, cur+cur/2)
+	return min(max(p.Max, time.Duration(calls)*p.Interval), cur+cur/2)
 }
 
 // backoff is the wait after the n-th consecutive throttled or failed poll

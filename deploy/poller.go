@@ -164,7 +164,7 @@ func (p *poller) loop(ctx context.Context) {
 			return
 		}
 		last := clk.Now()
-		ok := p.poll(ctx, subs)
+		ok, calls := p.poll(ctx, subs)
 		if ctx.Err() != nil {
 			p.stop()
 			return
@@ -173,7 +173,7 @@ func (p *poller) loop(ctx context.Context) {
 		var wait time.Duration
 		if ok {
 			failures = 0
-			interval = policy.next(interval, p.young(now))
+			interval = policy.next(interval, p.young(now), calls)
 			wait = policy.jitter(interval)
 		} else {
 			failures++
@@ -212,8 +212,9 @@ func (p *poller) loop(ctx context.Context) {
 }
 
 // poll describes every watched service, 10 per call, and delivers the
-// snapshots. It reports false when a call failed, to back off.
-func (p *poller) poll(ctx context.Context, subs []*subscription) bool {
+// snapshots. It reports false when a call failed, to back off, and how many
+// calls it made.
+func (p *poller) poll(ctx context.Context, subs []*subscription) (bool, int) {
 	bySvc := map[string][]*subscription{}
 	for _, s := range subs {
 		bySvc[s.service] = append(bySvc[s.service], s)
@@ -223,13 +224,14 @@ func (p *poller) poll(ctx context.Context, subs []*subscription) bool {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	ok := true
+	ok, calls := true, 0
 	for batch := range slices.Chunk(names, maxDescribe) {
 		at := p.ps.clk.Now()
+		calls++
 		out, err := p.ps.api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch})
 		if err != nil {
 			if ctx.Err() != nil {
-				return false
+				return false, calls
 			}
 			ok = false
 			if transient(err) { // the others end the watch and are returned there
@@ -250,7 +252,7 @@ func (p *poller) poll(ctx context.Context, subs []*subscription) bool {
 			}
 		}
 	}
-	return ok
+	return ok, calls
 }
 
 // transient says whether a poll error may pass by waiting: throttling and

@@ -68,17 +68,70 @@ func TestPollerBatchesTenServicesPerCall(t *testing.T) {
 	}
 }
 
+// TestPollerSteadyStateCallRate watches 25 services of one cluster (three
+// calls per poll) past the young phase and counts the calls of a minute:
+// about one per Interval, not one per poll.
+func TestPollerSteadyStateCallRate(t *testing.T) {
+	clk := clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := sim.New(clk)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	policy := PollPolicy{Jitter: -1}.withDefaults()
+	p := newPollers(s, clk, policy, slog.New(slog.DiscardHandler)).get("prod")
+	p.running = true
+	deadline := clk.Now().Add(time.Hour)
+	for i := range 25 {
+		name := fmt.Sprintf("svc-%02d", i)
+		s.AddService(sim.ServiceSpec{Cluster: "prod", Name: name})
+		sub := p.subscribe(ctx, name, deadline)
+		defer sub.cancel()
+		go func() {
+			for {
+				select {
+				case <-sub.ch:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go p.loop(ctx)
+	// advance moves the clock in small steps, each once the poller waits
+	// on its timer, so that every poll happens at its due time.
+	advance := func(d time.Duration) {
+		const step = 100 * time.Millisecond
+		for range d / step {
+			for clk.Pending() == 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+			clk.Advance(step)
+		}
+	}
+	advance(policy.FastFor + 30*time.Second) // young, then growing, then settled
+	before := s.Calls()["DescribeServices"]
+	advance(time.Minute)
+	// Three calls per poll, polls 3 s apart: 60 calls, give or take the
+	// poll at either end of the minute.
+	if got := s.Calls()["DescribeServices"] - before; got < 57 || got > 63 {
+		t.Fatalf("%d DescribeServices calls in a steady minute, want about 60 (one per Interval)", got)
+	}
+}
+
 func TestPollPolicy(t *testing.T) {
 	p := PollPolicy{Jitter: -1}.withDefaults()
-	if got := p.next(0, true); got != time.Second {
+	if got := p.next(0, true, 1); got != time.Second {
 		t.Fatalf("first interval = %s, want 1s", got)
 	}
-	if got := p.next(time.Second, true); got != time.Second {
+	if got := p.next(time.Second, true, 1); got != time.Second {
 		t.Fatalf("young interval = %s, want 1s", got)
 	}
 	cur, steps := time.Second, 0
 	for cur < p.Max {
-		cur = p.next(cur, false)
+		cur = p.next(cur, false, 1)
 		steps++
 	}
 	if cur != p.Max || steps > 5 {
@@ -97,5 +150,37 @@ func TestPollPolicy(t *testing.T) {
 	j.Rand = func() float64 { return 0 }
 	if got := j.jitter(time.Second); got != 900*time.Millisecond {
 		t.Fatalf("jitter at the bottom = %s, want 0.9s", got)
+	}
+}
+
+// TestPollPolicySteadyInterval checks where the interval settles once the
+// deployments are no longer young: at Max, or at Interval per
+// DescribeServices call when a poll needs more calls than Max has seconds.
+func TestPollPolicySteadyInterval(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy PollPolicy
+		calls  int
+		want   time.Duration
+	}{
+		{"defaults, 1 call", PollPolicy{}, 1, 2 * time.Second},
+		{"defaults, 2 calls", PollPolicy{}, 2, 2 * time.Second},
+		{"defaults, 5 calls", PollPolicy{}, 5, 5 * time.Second},
+		{"Max above the floor", PollPolicy{Max: 10 * time.Second}, 5, 10 * time.Second},
+		{"faster Interval lowers the floor", PollPolicy{Interval: 500 * time.Millisecond}, 5, 2500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy
+			p.Jitter = -1
+			p = p.withDefaults()
+			cur := p.next(0, true, tt.calls)
+			for range 20 {
+				cur = p.next(cur, false, tt.calls)
+			}
+			if cur != tt.want {
+				t.Fatalf("settled at %s, want %s", cur, tt.want)
+			}
+		})
 	}
 }

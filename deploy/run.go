@@ -28,9 +28,10 @@ func newRun(opts Options) *run {
 	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger)}
 }
 
-// each runs step for every service, at most Parallel at once, and returns the
-// results in config order with the failures joined. A service whose turn
-// never came because the run was interrupted is reported as not started.
+// each runs step for every service, at most Parallel at once until they
+// start waiting (see serviceRun.waiting), and returns the results in config
+// order with the failures joined. A service whose turn never came because
+// the run was interrupted is reported as not started.
 func (r *run) each(ctx context.Context, first failure.Stage, step func(*serviceRun, context.Context) error) ([]ServiceResult, error) {
 	results := make([]ServiceResult, len(r.opts.Services))
 	errs := make([]error, len(r.opts.Services))
@@ -50,8 +51,11 @@ func (r *run) each(ctx context.Context, first failure.Stage, step func(*serviceR
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			var once sync.Once
+			release := func() { once.Do(func() { <-sem }) }
+			defer release()
 			sr := r.newServiceRun(s)
+			sr.release = release
 			err := step(sr, ctx)
 			sr.finish(err)
 			results[i], errs[i] = sr.res, err
@@ -71,6 +75,18 @@ type serviceRun struct {
 
 	tds           map[string]ecstypes.TaskDefinition // described task definitions by ARN
 	rollbackState string                             // rollout state of the rollback deployment, as last seen
+	release       func()                             // gives up the service's Parallel slot; nil outside each
+}
+
+// waiting gives the service's Parallel slot to the next service. Parallel
+// bounds the writes (register, update), which ECS throttles; waiting for a
+// rollout costs no call per service, since one poller per cluster describes
+// every watched service, so holding a slot through it would only make
+// twenty services take five times as long as one.
+func (sr *serviceRun) waiting() {
+	if sr.release != nil {
+		sr.release()
+	}
 }
 
 func (r *run) newServiceRun(s config.Service) *serviceRun {

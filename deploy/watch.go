@@ -37,6 +37,7 @@ type watched struct {
 // circuit-breaker rollback from someone else's deploy. The error is the
 // context's, or a poll error that waiting cannot cure.
 func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.Time) (watched, error) {
+	sr.waiting()
 	sub := sr.r.pollers.get(sr.s.Cluster).subscribe(ctx, sr.s.Service, deadline)
 	defer sub.cancel()
 	var w watched

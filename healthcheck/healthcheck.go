@@ -41,7 +41,7 @@ type Result struct {
 const (
 	DefaultAttemptTimeout  = 5 * time.Second
 	DefaultMinBackoff      = 250 * time.Millisecond
-	DefaultMaxBackoff      = 5 * time.Second
+	DefaultMaxBackoff      = 2 * time.Second // an endpoint that turns healthy is seen within about 2 s
 	DefaultMaxRetryAfter   = 15 * time.Second
 	DefaultNotFoundRetries = 3
 	DefaultDNSRetries      = 3
@@ -53,7 +53,7 @@ const (
 type Options struct {
 	AttemptTimeout time.Duration // per attempt; default 5s
 	MinBackoff     time.Duration // default 250ms
-	MaxBackoff     time.Duration // default 5s
+	MaxBackoff     time.Duration // default 2s
 	// MaxRetryAfter caps a server's Retry-After; default 15s.
 	MaxRetryAfter time.Duration
 	// NotFoundRetries is how often a 404/405 is retried, because old tasks

@@ -28,7 +28,7 @@ const (
 // engineFlags are shared by the commands that follow deployments.
 func engineFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "services handled at once"},
+		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "services registering and updating at once; rollouts in flight are followed together, one poller per cluster"},
 		&cli.DurationFlag{Name: flagPollInterval, Value: deploy.DefaultPollInterval, Usage: "poll interval while a deployment is young"},
 		&cli.DurationFlag{Name: flagPollMax, Value: deploy.DefaultPollMax, Usage: "the poll interval grows to at most this"},
 		&cli.IntFlag{Name: flagLogLines, Value: deploy.DefaultLogLines, Usage: "CloudWatch log lines shown per stopped container"},
