@@ -110,3 +110,21 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestVersionJSON(t *testing.T) {
+	code, out, _ := run(t, "version", "--output", "json")
+	var d struct {
+		Command string `json:"command"`
+		OK      bool   `json:"ok"`
+		Extra   struct {
+			Version string `json:"version"`
+			Commit  string `json:"commit"`
+		} `json:"extra"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 {
+		t.Fatalf("exit %d, not one JSON document (%v):\n%s", code, err, out)
+	}
+	if d.Command != "version" || !d.OK || d.Extra.Version != "1.2.3" || d.Extra.Commit != "abc" {
+		t.Fatalf("doc = %+v", d)
+	}
+}

@@ -3,21 +3,43 @@ package app
 import (
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/report"
 )
 
 func versionLine(b Build) string {
 	return fmt.Sprintf("omdeploy %s (commit %s, built %s, %s %s/%s)", b.Version, b.Commit, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
+// versionInfo is `omdeploy version --output json`'s extra.
+type versionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	Go      string `json:"go"`
+}
+
 func versionCommand(b Build) *cli.Command {
-	return &cli.Command{
+	return withGlobal(&cli.Command{
 		Name:  "version",
 		Usage: "print the version, commit and build date",
 		Action: func(c *cli.Context) error {
-			_, err := fmt.Fprintln(c.App.Writer, versionLine(b))
-			return err
+			if str(c, flagOutput) != report.OutputJSON {
+				_, err := fmt.Fprintln(c.App.Writer, versionLine(b))
+				return err
+			}
+			env, _, cancel, err := setup(c, false)
+			defer cancel()
+			if err != nil {
+				return env.finish(deploy.Result{}, err)
+			}
+			doc := report.NewDocument(env.command, deploy.Result{}, nil, time.Since(env.start))
+			doc.Extra = versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()}
+			return env.renderer.Finish(doc)
 		},
-	}
+	})
 }
