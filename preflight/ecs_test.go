@@ -94,14 +94,7 @@ func TestECSChecks(t *testing.T) {
 			checks, _ := runWorld(t, w, func(o *Options) { o.AllowInProgress = tt.force })
 			for id, wt := range map[string]want{IDECSCluster: tt.cluster, IDECSService: tt.service} {
 				c := find(t, checks, id, testService)
-				if c.Status != wt.status || c.RunbookID != wt.runbookID {
-					t.Errorf("%s = %+v, want %s %q", id, c, wt.status, wt.runbookID)
-				}
-				for _, s := range wt.inMsg {
-					if !strings.Contains(c.Message, s) {
-						t.Errorf("%s message %q lacks %q", id, c.Message, s)
-					}
-				}
+				expect(t, c, wt.status, wt.runbookID, wt.inMsg...)
 				if strings.HasPrefix(wt.runbookID, "ecs.") && !strings.Contains(c.Fix, "--region us-east-1") {
 					t.Errorf("%s fix %q does not name the region", id, c.Fix)
 				}

@@ -379,3 +379,17 @@ func find(t *testing.T, checks []Check, id, service string) Check {
 	t.Fatalf("no check %s for %q in %+v", id, service, checks)
 	return Check{}
 }
+
+// expect fails the test unless c has status and runbookID and its message
+// holds every one of inMsg.
+func expect(t *testing.T, c Check, status, runbookID string, inMsg ...string) {
+	t.Helper()
+	if c.Status != status || c.RunbookID != runbookID {
+		t.Fatalf("%s = %+v, want %s %q", c.ID, c, status, runbookID)
+	}
+	for _, s := range inMsg {
+		if !strings.Contains(c.Message, s) {
+			t.Errorf("%s message %q lacks %q", c.ID, c.Message, s)
+		}
+	}
+}

@@ -184,14 +184,7 @@ func TestSecretsGitignore(t *testing.T) {
 			}
 			cfg := &config.File{Path: filepath.Join(repo, tt.configDir, "omdeploy.yaml"), Secrets: secrets}
 			c := newRunner(Options{Config: cfg, git: g}).checkSecrets(context.Background())
-			if c.Status != tt.wantStatus || c.RunbookID != tt.wantRunbook {
-				t.Fatalf("secrets.gitignore = %+v, want %s %q", c, tt.wantStatus, tt.wantRunbook)
-			}
-			for _, s := range tt.wantInMsg {
-				if !strings.Contains(c.Message, s) {
-					t.Errorf("message %q lacks %q", c.Message, s)
-				}
-			}
+			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
 			if !strings.Contains(c.Fix, tt.wantFix) {
 				t.Errorf("fix %q lacks %q", c.Fix, tt.wantFix)
 			}

@@ -77,14 +77,7 @@ func TestHealthContract(t *testing.T) {
 			t.Parallel()
 			checks, _ := runWorld(t, newWorld(), func(o *Options) { o.Config.Services[0].Health = tt.health })
 			c := find(t, checks, IDHealthContract, testService)
-			if c.Status != tt.wantStatus || c.RunbookID != tt.wantRunbook {
-				t.Fatalf("health.contract = %+v, want %s %q", c, tt.wantStatus, tt.wantRunbook)
-			}
-			for _, s := range tt.wantInMsg {
-				if !strings.Contains(c.Message, s) {
-					t.Errorf("message %q lacks %q", c.Message, s)
-				}
-			}
+			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
 			if tt.wantRunbook == runbook.HealthBaseline && !strings.Contains(c.Fix, "curl -si http") {
 				t.Errorf("fix %q does not name the URL", c.Fix)
 			}

@@ -78,14 +78,7 @@ func TestIAMPermissions(t *testing.T) {
 			tt.breakIt(w)
 			checks, _ := runWorld(t, w, nil)
 			c := find(t, checks, IDIAMPermissions, testService)
-			if c.Status != tt.wantStatus || c.RunbookID != tt.wantRunbook {
-				t.Fatalf("iam.permissions = %+v, want %s %q", c, tt.wantStatus, tt.wantRunbook)
-			}
-			for _, s := range tt.wantInMsg {
-				if !strings.Contains(c.Message, s) {
-					t.Errorf("message %q lacks %q", c.Message, s)
-				}
-			}
+			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
 			if tt.wantRunbook != "" && !strings.Contains(c.Fix, "--policy-source-arn "+tt.wantSource) {
 				t.Errorf("fix %q does not name the principal", c.Fix)
 			}

@@ -84,14 +84,7 @@ func TestSSMParameters(t *testing.T) {
 			tt.breakIt(w)
 			checks, _ := runWorld(t, w, nil)
 			c := find(t, checks, IDSSMParameters, testService)
-			if c.Status != tt.wantStatus || c.RunbookID != tt.wantRunbook {
-				t.Fatalf("ssm.parameters = %+v, want %s %q", c, tt.wantStatus, tt.wantRunbook)
-			}
-			for _, s := range tt.wantInMsg {
-				if !strings.Contains(c.Message, s) {
-					t.Errorf("message %q lacks %q", c.Message, s)
-				}
-			}
+			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
 			for _, call := range w.calls() {
 				if call.decrypt {
 					t.Fatalf("GetParameters asked for decryption: %+v", call)
