@@ -21,7 +21,7 @@ func (sr *serviceRun) describeService(ctx context.Context) (ecstypes.Service, er
 		Cluster: aws.String(sr.s.Cluster), Services: []string{sr.s.Service},
 	})
 	if err != nil {
-		if awsx.Code(err) == "ClusterNotFoundException" {
+		if awsx.Code(err) == awsx.CodeClusterNotFound {
 			return ecstypes.Service{}, clusterNotFound(sr.s.Cluster, sr.r.opts.Region, err)
 		}
 		return ecstypes.Service{}, fmt.Errorf("describe service %s in cluster %s: %w", sr.s.Service, sr.s.Cluster, err)

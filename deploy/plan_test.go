@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -69,19 +70,7 @@ func TestPlanGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := prunedJSON(t, p.input)
-	path := filepath.Join("testdata", "register-input.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./deploy -run TestPlanGolden -update` to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("RegisterTaskDefinitionInput differs from %s (rerun with -update if intended):\n%s", path, got)
-	}
+	testenv.Golden(t, filepath.Join("testdata", "register-input.golden.json"), string(got), *update)
 }
 
 // TestRegisterInputCopiesEveryField fills every field of a TaskDefinition

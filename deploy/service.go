@@ -218,7 +218,7 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 	})
 	if err != nil {
 		switch awsx.Code(err) {
-		case "ClusterNotFoundException":
+		case awsx.CodeClusterNotFound:
 			return "", clusterNotFound(sr.s.Cluster, sr.r.opts.Region, err)
 		case "ServiceNotFoundException", "ServiceNotActiveException":
 			return "", fmt.Errorf("%w: %w", serviceNotFound(sr.s.Service, sr.s.Cluster, sr.r.opts.Region), err)

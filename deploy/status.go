@@ -99,7 +99,7 @@ func Status(ctx context.Context, opts Options) ([]ServiceStatus, error) {
 			}
 			res, err := opts.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: names})
 			if err != nil {
-				if awsx.Code(err) == "ClusterNotFoundException" {
+				if awsx.Code(err) == awsx.CodeClusterNotFound {
 					for _, i := range batch {
 						out[i].Drift = append(out[i].Drift, fmt.Sprintf("cluster %s not found in region %s", cluster, orUnknown(opts.Region)))
 					}

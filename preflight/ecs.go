@@ -16,10 +16,9 @@ import (
 
 // ECS statuses and rollout states the checks compare against.
 const (
-	statusActive       = "ACTIVE"
-	deploymentPrimary  = "PRIMARY"
-	reasonMissing      = "MISSING"
-	clusterNotFoundErr = "ClusterNotFoundException"
+	statusActive      = "ACTIVE"
+	deploymentPrimary = "PRIMARY"
+	reasonMissing     = "MISSING"
 )
 
 type clusterFact struct {
@@ -62,7 +61,7 @@ func (s *serviceFacts) fetchCluster(ctx context.Context) clusterFact {
 func (s *serviceFacts) fetchService(ctx context.Context) serviceFact {
 	out, err := s.r.aws.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(s.svc.Cluster), Services: []string{s.svc.Service}})
 	if err != nil {
-		if awsx.Code(err) == clusterNotFoundErr {
+		if awsx.Code(err) == awsx.CodeClusterNotFound {
 			return serviceFact{clusterMissing: true}
 		}
 		return serviceFact{err: err}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/demo"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -187,23 +187,7 @@ func TestDemoPlainGolden(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	got := "--- stderr ---\n" + demoCanonical(stderr) + "--- stdout ---\n" + demoNormalize(stdout)
-	path := filepath.Join("testdata", "demo-plain.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./internal/app -run TestDemoPlainGolden -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (if intended: go test ./internal/app -run TestDemoPlainGolden -update)\n%s", path, lineDiff(string(want), got))
-	}
+	testenv.Golden(t, filepath.Join("testdata", "demo-plain.golden"), got, *update)
 }
 
 // What varies between two demo runs, and what replaces it: the wall-clock
@@ -283,22 +267,4 @@ func demoCanonical(stderr string) string {
 		out = append(out, lines...)
 	}
 	return strings.Join(append(out, tail...), "")
-}
-
-// lineDiff shows the first lines where want and got differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\nwant: %s\ngot:  %s", i+1, wl, gl)
-		}
-	}
-	return ""
 }

@@ -132,7 +132,14 @@ func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
 
 // finish renders the result once and marks the error as shown.
 func (env *runEnv) finish(res deploy.Result, err error) error {
+	return env.finishWith(res, err, nil)
+}
+
+// finishWith is finish for commands whose document carries extra,
+// command-specific data (status, runbook, init, version).
+func (env *runEnv) finishWith(res deploy.Result, err error, extra any) error {
 	doc := report.NewDocument(env.command, res, err, time.Since(env.start))
+	doc.Extra = extra
 	if rerr := env.renderer.Finish(doc); rerr != nil && err == nil {
 		return rerr
 	}

@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -65,9 +64,7 @@ EXAMPLES:
 				return env.finish(deploy.Result{}, failure.New(failure.StageConfig, "", "", fmt.Errorf("init: %w", err)))
 			}
 			if str(c, flagOutput) == report.OutputJSON {
-				doc := report.NewDocument(env.command, deploy.Result{}, nil, time.Since(env.start))
-				doc.Extra = map[string]any{"path": path, "services": len(cfg.Services)}
-				return env.renderer.Finish(doc)
+				return env.finishWith(deploy.Result{}, nil, map[string]any{"path": path, "services": len(cfg.Services)})
 			}
 			what := "a template"
 			if len(cfg.Services) > 0 {
@@ -88,7 +85,7 @@ func (env *runEnv) discoveryFailure(clients *awsx.Clients, cluster string, err e
 	case errors.Is(err, scaffold.ErrServiceMissing):
 		id = runbook.ECSServiceMissing
 		fix = runbook.Fix(id, vars)
-	case awsx.Code(err) == "ClusterNotFoundException":
+	case awsx.Code(err) == awsx.CodeClusterNotFound:
 		id = runbook.ECSClusterMissing
 		fix = runbook.Fix(id, vars)
 	default:

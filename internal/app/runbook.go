@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,9 +49,7 @@ EXAMPLES:
 			}
 			switch {
 			case str(c, flagOutput) == report.OutputJSON:
-				doc := report.NewDocument(env.command, deploy.Result{}, nil, time.Since(env.start))
-				doc.Extra = report.RunbookEntries(entries)
-				return env.renderer.Finish(doc)
+				return env.finishWith(deploy.Result{}, nil, report.RunbookEntries(entries))
 			case c.Bool(flagMarkdown):
 				_, err = io.WriteString(c.App.Writer, report.RunbookMarkdown(entries))
 			default:

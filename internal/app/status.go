@@ -2,7 +2,6 @@ package app
 
 import (
 	"io"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,15 +35,7 @@ EXAMPLES:
 				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
 				return err
 			}
-			doc := report.NewDocument(env.command, statusResult(statuses), err, time.Since(env.start))
-			doc.Extra = statuses
-			if ferr := env.renderer.Finish(doc); ferr != nil && err == nil {
-				return ferr
-			}
-			if err != nil {
-				return &reportedError{err: err}
-			}
-			return nil
+			return env.finishWith(statusResult(statuses), err, statuses)
 		},
 	})
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"runtime"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -37,9 +36,7 @@ func versionCommand(b Build) *cli.Command {
 			if err != nil {
 				return env.finish(deploy.Result{}, err)
 			}
-			doc := report.NewDocument(env.command, deploy.Result{}, nil, time.Since(env.start))
-			doc.Extra = versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()}
-			return env.renderer.Finish(doc)
+			return env.finishWith(deploy.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
 		},
 	})
 }

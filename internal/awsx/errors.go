@@ -56,6 +56,11 @@ var codeKinds = map[string]Kind{
 	"NoSuchEntity":                KindNotFound,
 }
 
+// CodeClusterNotFound is ECS's error code for a cluster that does not
+// exist; callers tell it from a missing service, which ECS reports as a
+// failure in the answer instead.
+const CodeClusterNotFound = "ClusterNotFoundException"
+
 // Classify reads err's AWS error code with errors.As and says what it means.
 func Classify(err error) Kind {
 	if err == nil {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
 // BinaryResult is what the built binary costs.
@@ -65,7 +67,7 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 
 func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryDeploy, error) {
 	d := BinaryDeploy{Services: n}
-	f, err := newMotoFixture(ctx, motoClients(motoURL), n)
+	f, err := newMotoFixture(ctx, testenv.MotoClients(motoURL), n)
 	if err != nil {
 		return d, err
 	}

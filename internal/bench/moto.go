@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -16,13 +15,6 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/testenv"
 )
-
-// motoClients returns the real SDK clients with dummy credentials, sending
-// every call to endpoint (moto, or the proxy in front of it).
-func motoClients(endpoint string) *awsx.Clients {
-	cfg := aws.Config{Region: testenv.MotoRegion, Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
-	return awsx.New(cfg, awsx.RegionFromFlag, "", endpoint)
-}
 
 // motoFixture is a moto cluster whose services run revision 1 of one task
 // definition with one task each: moto reports them COMPLETED at once.
@@ -83,7 +75,7 @@ type MotoCalls struct {
 // with deploy.Deploy and the real SDK clients pointed at a counting proxy.
 func MotoDeploy(ctx context.Context, motoURL string) (MotoCalls, error) {
 	res := MotoCalls{Scenario: "stable at once (moto: 1 task, COMPLETED at once)"}
-	f, err := newMotoFixture(ctx, motoClients(motoURL), 1)
+	f, err := newMotoFixture(ctx, testenv.MotoClients(motoURL), 1)
 	if err != nil {
 		return res, err
 	}
@@ -92,7 +84,7 @@ func MotoDeploy(ctx context.Context, motoURL string) (MotoCalls, error) {
 		return res, err
 	}
 	defer p.Close()
-	c := motoClients(p.URL)
+	c := testenv.MotoClients(p.URL)
 	start := time.Now()
 	_, err = deploy.Deploy(ctx, deploy.Options{
 		Services: []config.Service{{Name: f.services[0], Cluster: f.cluster, Service: f.services[0], Container: "app", WaitTimeout: time.Minute}},

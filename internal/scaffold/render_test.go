@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -124,18 +125,5 @@ func TestStr(t *testing.T) {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".yaml.golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./internal/scaffold -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (if intended: go test ./internal/scaffold -update):\n%s", path, got)
-	}
+	testenv.Golden(t, filepath.Join("testdata", name+".yaml.golden"), string(got), *update)
 }

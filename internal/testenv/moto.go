@@ -38,24 +38,21 @@ func MotoEndpoint(t testing.TB) string {
 	return ep
 }
 
-// MotoConfig is an SDK config with dummy static credentials in MotoRegion,
-// so nothing in the credential chain can reach a real account.
-func MotoConfig(t testing.TB, region string) aws.Config {
-	t.Helper()
-	if region == "" {
-		region = MotoRegion
-	}
-	return aws.Config{
-		Region:      region,
+// MotoClients returns the real SDK clients in MotoRegion with dummy static
+// credentials, sending every call to endpoint (moto, or a proxy in front of
+// it), so nothing in the credential chain can reach a real account.
+func MotoClients(endpoint string) *awsx.Clients {
+	cfg := aws.Config{
+		Region:      MotoRegion,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	}
+	return awsx.New(cfg, awsx.RegionFromFlag, "", endpoint)
 }
 
-// Moto returns the real SDK clients pointed at moto.
+// Moto returns the real SDK clients pointed at the test run's moto.
 func Moto(t testing.TB) *awsx.Clients {
 	t.Helper()
-	ep := MotoEndpoint(t)
-	return awsx.New(MotoConfig(t, MotoRegion), awsx.RegionFromFlag, "", ep)
+	return MotoClients(MotoEndpoint(t))
 }
 
 // Unique returns prefix plus a random suffix, because every test package
