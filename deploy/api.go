@@ -8,7 +8,6 @@ import (
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/healthcheck"
-	"github.com/omdeploy/omdeploy/preflight"
 )
 
 // ECSAPI is the part of ECS that deploy, wait, rollback and status call.
@@ -32,10 +31,6 @@ type LogsAPI interface {
 type HealthChecker interface {
 	Check(ctx context.Context, service string, h config.Health) ([]healthcheck.Result, error)
 }
-
-// PreflightFunc runs the checklist before anything changes; the CLI binds it
-// to preflight.Run with the run's config and clients.
-type PreflightFunc func(ctx context.Context) ([]preflight.Check, error)
 
 var (
 	_ ECSAPI        = (*ecs.Client)(nil)

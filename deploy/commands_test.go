@@ -20,7 +20,6 @@ import (
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/sim"
-	"github.com/omdeploy/omdeploy/preflight"
 )
 
 func TestDeployInterrupted(t *testing.T) {
@@ -370,24 +369,6 @@ func TestDeployEventsAreReportedOnce(t *testing.T) {
 	want := []string{"register", "planned", "registered", "update", "started", "rollout", "finished ok=true"}
 	if !slices.Equal(order, want) {
 		t.Fatalf("event order = %q, want %q", order, want)
-	}
-}
-
-func TestPreflightFailureStopsTheDeploy(t *testing.T) {
-	h := newHarness(t)
-	svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
-	o := h.opts(svc)
-	o.Tag = "v2"
-	checks := []preflight.Check{{ID: "ssm.parameters", Status: event.StatusFail}}
-	o.Preflight = func(context.Context) ([]preflight.Check, error) {
-		return checks, failure.New(failure.StagePreflight, "", "", errors.New("1 check failed"))
-	}
-	res, err := h.run(context.Background(), deploy.Deploy, o)
-	if failure.ExitCode(err) != failure.ExitPreflight || len(res.Checks) != 1 || len(res.Services) != 0 {
-		t.Fatalf("res = %+v, err = %v; want exit 3 with the checks and no services", res, err)
-	}
-	if h.sim.Calls()["RegisterTaskDefinition"]+h.sim.Calls()["UpdateService"] != 0 {
-		t.Fatal("deployed after a failed preflight")
 	}
 }
 

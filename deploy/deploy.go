@@ -54,8 +54,7 @@ type Options struct {
 	Logs   func(region string) LogsAPI // nil: no log lines in diagnoses
 	Region string                      // the run's region, for messages and awslogs without a region
 
-	Preflight PreflightFunc // nil: no preflight stage
-	Health    HealthChecker // nil: no health stage
+	Health HealthChecker // nil: no health stage
 
 	Clock    clock.Clock    // default clock.Real
 	Reporter event.Reporter // default event.Nop
@@ -96,10 +95,11 @@ func (o Options) validate(needChange bool) error {
 	return nil
 }
 
-// Deploy runs the pipeline: preflight, then for each service, concurrently
+// Deploy runs the engine's part of a deploy for each service, concurrently
 // (up to Parallel until they wait for their rollouts): plan the revision,
 // register it, update the service, follow the deployment to its end, verify
-// health, and roll back on failure.
+// health, and roll back on failure. Preflight is not its business: the
+// pipeline (internal/pipeline) runs it first.
 //
 // The error joins one *failure.Error per failed service, so
 // failure.ExitCode gives the worst stage; an interrupt wraps
@@ -109,20 +109,8 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 	if err := opts.validate(true); err != nil {
 		return Result{}, err
 	}
-	var res Result
-	if opts.Preflight != nil {
-		checks, err := opts.Preflight(ctx)
-		res.Checks = checks
-		if err != nil {
-			if _, ok := failure.StageOf(err); !ok {
-				err = failure.New(failure.StagePreflight, "", "", err)
-			}
-			return res, err
-		}
-	}
 	services, err := newRun(opts).each(ctx, failure.StageRegister, (*serviceRun).deploy)
-	res.Services = services
-	return res, err
+	return Result{Services: services}, err
 }
 
 // Wait follows each service's current PRIMARY deployment to its end with

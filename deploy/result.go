@@ -4,12 +4,10 @@ import (
 	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/preflight"
 )
 
-// Result is what one command run did, across services.
+// Result is what one engine command did, across services.
 type Result struct {
-	Checks   []preflight.Check
 	Services []ServiceResult
 }
 

@@ -38,8 +38,11 @@ const (
 	IDHealthContract = "health.contract"
 )
 
-// DefaultBudget bounds the whole checklist when Options.Budget is zero.
-const DefaultBudget = 60 * time.Second
+// Defaults of Options.
+const (
+	DefaultBudget      = 60 * time.Second // the whole checklist
+	DefaultConcurrency = 8                // checks running at once
+)
 
 // ErrFailed is the cause under the *failure.Error Run returns when a check
 // failed (or warned, with Strict).
@@ -65,9 +68,10 @@ type Options struct {
 	// AWSErr is why Clients could not be built (awsx.Load's error, e.g. a
 	// missing profile): aws.credentials reports it with its fix and every
 	// check that needs AWS is skipped.
-	AWSErr error
-	Strict bool          // warnings fail too
-	Budget time.Duration // for the whole checklist; default DefaultBudget
+	AWSErr      error
+	Strict      bool          // warnings fail too
+	Budget      time.Duration // for the whole checklist; default DefaultBudget
+	Concurrency int           // checks running at once; default DefaultConcurrency
 	// AllowInProgress turns a deployment already in progress from a failure
 	// into a pass (deploy --force).
 	AllowInProgress bool

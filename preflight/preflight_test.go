@@ -279,3 +279,59 @@ func TestServicesOfOneClusterShareItsLookup(t *testing.T) {
 		})
 	}
 }
+
+func TestRunBoundsConcurrentChecks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		concurrency int
+		want        int64
+	}{
+		{"default", 0, DefaultConcurrency},
+		{"two at once", 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var inFlight, peak atomic.Int64
+			// Every ECS call waits a little with others in flight, so an
+			// unbounded runner would have every service's calls overlap.
+			track := func() func() {
+				n := inFlight.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				timer := time.NewTimer(5 * time.Millisecond)
+				<-timer.C
+				return func() { inFlight.Add(-1) }
+			}
+			_, _ = runWorld(t, newWorld(), func(o *Options) {
+				o.Concurrency = tt.concurrency
+				f := o.AWS.ECS.(*fakeECS)
+				clusters, services, taskDefs := f.DescribeClustersFunc, f.DescribeServicesFunc, f.DescribeTaskDefinitionFunc
+				f.DescribeClustersFunc = func(ctx context.Context, in *ecs.DescribeClustersInput) (*ecs.DescribeClustersOutput, error) {
+					defer track()()
+					return clusters(ctx, in)
+				}
+				f.DescribeServicesFunc = func(ctx context.Context, in *ecs.DescribeServicesInput) (*ecs.DescribeServicesOutput, error) {
+					defer track()()
+					return services(ctx, in)
+				}
+				f.DescribeTaskDefinitionFunc = func(ctx context.Context, in *ecs.DescribeTaskDefinitionInput) (*ecs.DescribeTaskDefinitionOutput, error) {
+					defer track()()
+					return taskDefs(ctx, in)
+				}
+				// Forty services in forty clusters: 120 ECS calls to make.
+				var all []config.Service
+				for i := range 40 {
+					s := o.Config.Services[0]
+					s.Name, s.Cluster = fmt.Sprintf("svc-%d", i), fmt.Sprintf("cl-%d", i)
+					all = append(all, s)
+				}
+				o.Config.Services = all
+			})
+			if got := peak.Load(); got > tt.want || got < 2 {
+				t.Fatalf("peak concurrent ECS calls = %d, want between 2 and %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -130,12 +130,19 @@ func (r *runner) plan() []job {
 	return jobs
 }
 
-// runAll runs every job concurrently and reports each as it finishes.
+// runAll runs the jobs, at most Concurrency at once, and reports each as
+// it finishes. The bound keeps two hundred services' checks from sending a
+// thousand AWS calls at once, which ECS and IAM answer with throttling;
+// each check makes its few calls in sequence, so bounding checks bounds
+// calls.
 func (r *runner) runAll(ctx context.Context, jobs []job) []Check {
 	out := make([]Check, len(jobs))
+	sem := make(chan struct{}, r.concurrency())
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			start := r.clk.Now()
 			c := j.run(ctx)
 			if ctx.Err() != nil && c.Status != event.StatusPass {
@@ -152,6 +159,13 @@ func (r *runner) runAll(ctx context.Context, jobs []job) []Check {
 	}
 	wg.Wait()
 	return out
+}
+
+func (r *runner) concurrency() int {
+	if r.opts.Concurrency > 0 {
+		return r.opts.Concurrency
+	}
+	return DefaultConcurrency
 }
 
 // unfinished is the result of a check the budget or an interrupt cut short.

@@ -22,7 +22,12 @@ type Build struct {
 
 // Run runs the CLI and returns the process exit code.
 func Run(ctx context.Context, build Build, args []string, stdout, stderr io.Writer) int {
-	a := newApp(build, stdout, stderr)
+	return runWith(ctx, build, args, stdout, stderr, deps{})
+}
+
+// runWith is Run with the process's dependencies given, for tests.
+func runWith(ctx context.Context, build Build, args []string, stdout, stderr io.Writer, d deps) int {
+	a := newApp(build, stdout, stderr, d.withDefaults())
 	err := a.RunContext(ctx, args)
 	if err == nil {
 		return failure.ExitOK
@@ -42,7 +47,7 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
-func newApp(build Build, stdout, stderr io.Writer) *cli.App {
+func newApp(build Build, stdout, stderr io.Writer, d deps) *cli.App {
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine(build)) }
 	return &cli.App{
 		Name:    "omdeploy",
@@ -60,12 +65,12 @@ func newApp(build Build, stdout, stderr io.Writer) *cli.App {
 			return failure.New(failure.StageConfig, "", "", err)
 		},
 		Commands: []*cli.Command{
-			deployCommand(),
-			preflightCommand(),
-			waitCommand(),
+			deployCommand(d),
+			preflightCommand(d),
+			waitCommand(d),
 			healthCommand(),
-			statusCommand(),
-			rollbackCommand(),
+			statusCommand(d),
+			rollbackCommand(d),
 			demoCommand(),
 			initCommand(),
 			runbookCommand(),

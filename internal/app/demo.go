@@ -5,8 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/demo"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const (
@@ -47,7 +47,7 @@ func runDemo(c *cli.Context) error {
 	env, ctx, cancel, err := setup(c, false)
 	defer cancel()
 	if err != nil {
-		return env.finish(deploy.Result{}, err)
+		return env.finish(pipeline.Result{}, err)
 	}
 	opts := demo.Options{
 		Scenario: c.String(flagScenario),

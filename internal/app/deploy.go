@@ -7,9 +7,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
-	"github.com/omdeploy/omdeploy/internal/awsx"
-	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/preflight"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const (
@@ -35,7 +33,7 @@ func engineFlags() []cli.Flag {
 	}
 }
 
-func deployCommand() *cli.Command {
+func deployCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "deploy",
 		Usage: "deploy a new image (or force a new deployment), follow it, verify health, roll back on failure",
@@ -59,66 +57,51 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 		}, engineFlags()...),
 		Action: func(c *cli.Context) error {
-			return runEngine(c, true, deploy.Deploy)
+			return runPipeline(c, d, pipeline.Deploy)
 		},
 	})
 }
 
-// runEngine is the shared body of deploy, wait and rollback: build the
-// clients, bind preflight and health, call one deploy function, render.
-func runEngine(c *cli.Context, withPreflight bool, fn func(context.Context, deploy.Options) (deploy.Result, error)) error {
+// runPipeline is the shared body of deploy, wait and rollback: map the
+// flags to pipeline options, run one pipeline function, render.
+func runPipeline(c *cli.Context, d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) error {
 	env, ctx, cancel, err := setup(c, true)
 	defer cancel()
 	if err != nil {
-		return env.finish(deploy.Result{}, err)
+		return env.finish(pipeline.Result{}, err)
 	}
-	clients, awsErr := env.clients(ctx)
-	preflightOn := withPreflight && !c.Bool(flagSkipPreflight) && !c.Bool(flagDryRun)
-	if awsErr != nil && !preflightOn {
-		return env.finish(deploy.Result{}, failure.New(failure.StagePreflight, "", "", awsErr))
-	}
-	opts := deploy.Options{
-		Services:           env.services,
-		Image:              c.String(flagImage),
-		Tag:                c.String(flagTag),
-		ForceNewDeployment: c.Bool(flagForceNew),
-		DryRun:             c.Bool(flagDryRun),
-		NoRollback:         c.Bool(flagNoRollback),
-		ToRevision:         c.Int(flagToRevision),
-		Parallel:           c.Int(flagParallel),
-		Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
-		LogLines:           c.Int(flagLogLines),
-		Health:             healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger}),
-		Reporter:           env.renderer,
-		Logger:             env.logger,
-	}
-	if clients != nil {
-		opts.ECS, opts.Region = clients.ECS, clients.Region
-		opts.Logs = func(region string) deploy.LogsAPI { return clients.LogsIn(region) }
-	}
-	if preflightOn {
-		opts.Preflight = bindPreflight(c, env, clients, awsErr)
-	}
-	if awsErr != nil {
-		// Preflight explains the credential failure with its fix and stops.
-		checks, err := opts.Preflight(ctx)
-		return env.finish(deploy.Result{Checks: checks}, err)
-	}
-	res, err := fn(ctx, opts)
+	res, err := fn(ctx, env.pipelineOptions(ctx, c, d))
 	return env.finish(res, err)
 }
 
-func bindPreflight(c *cli.Context, env *runEnv, clients *awsx.Clients, awsErr error) deploy.PreflightFunc {
-	return func(ctx context.Context) ([]preflight.Check, error) {
-		return preflight.Run(ctx, preflight.Options{
-			Config:          env.cfg,
-			Services:        env.services,
-			Clients:         clients,
-			AWSErr:          awsErr,
+// pipelineOptions maps the command's flags to the pipeline's plain
+// options; flags a command does not define read as their zero value.
+func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context, d deps) pipeline.Options {
+	rep := env.reporter(d)
+	return pipeline.Options{
+		Config:   env.cfg,
+		Services: env.services,
+		AWS:      d.aws(ctx, env.aws),
+		Preflight: pipeline.PreflightOptions{
+			// A dry run writes nothing, so it needs no checklist.
+			Skip:            c.Bool(flagSkipPreflight) || c.Bool(flagDryRun),
 			Strict:          c.Bool(flagStrict),
 			AllowInProgress: c.Bool(flagForce),
-			Reporter:        env.renderer,
-			Logger:          env.logger,
-		})
+		},
+		Engine: deploy.Options{
+			Image:              c.String(flagImage),
+			Tag:                c.String(flagTag),
+			ForceNewDeployment: c.Bool(flagForceNew),
+			DryRun:             c.Bool(flagDryRun),
+			NoRollback:         c.Bool(flagNoRollback),
+			ToRevision:         c.Int(flagToRevision),
+			Parallel:           c.Int(flagParallel),
+			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
+			LogLines:           c.Int(flagLogLines),
+		},
+		Health:   healthcheck.New(healthcheck.Options{Reporter: rep, Logger: env.logger}),
+		Clock:    d.clock,
+		Reporter: rep,
+		Logger:   env.logger,
 	}
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/config"
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 )
 
@@ -124,21 +125,30 @@ func awsOptions(c *cli.Context, cfg *config.File) awsx.Options {
 	return o
 }
 
-// clients builds the AWS clients once for the run. A failure here (a
-// missing profile) is handed to preflight, which explains it with its fix.
+// reporter is where the run's events go: the views, and whatever else
+// deps observe with.
+func (env *runEnv) reporter(d deps) event.Reporter {
+	if d.observe == nil {
+		return env.renderer
+	}
+	return event.Tee{env.renderer, d.observe}
+}
+
+// clients builds the AWS clients for a command that calls the SDK directly
+// (init); the pipeline's commands build theirs through deps.
 func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
 	return awsx.Load(ctx, env.aws)
 }
 
 // finish renders the result once and marks the error as shown.
-func (env *runEnv) finish(res deploy.Result, err error) error {
+func (env *runEnv) finish(res pipeline.Result, err error) error {
 	return env.finishWith(res, err, nil)
 }
 
 // finishWith is finish for commands whose document carries extra,
 // command-specific data (status, runbook, init, version).
-func (env *runEnv) finishWith(res deploy.Result, err error, extra any) error {
-	doc := report.NewDocument(env.command, res, err, time.Since(env.start))
+func (env *runEnv) finishWith(res pipeline.Result, err error, extra any) error {
+	doc := report.NewDocument(env.command, res.Checks, res.Services, err, time.Since(env.start))
 	doc.Extra = extra
 	if rerr := env.renderer.Finish(doc); rerr != nil && err == nil {
 		return rerr

@@ -6,6 +6,7 @@ import (
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const flagBaseURL = "base-url"
@@ -27,11 +28,11 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.finish(pipeline.Result{}, err)
 			}
 			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
 			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
-			res := deploy.Result{}
+			res := pipeline.Result{}
 			for _, s := range env.services {
 				sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone}
 				res.Services = append(res.Services, sr)

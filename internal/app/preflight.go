@@ -3,7 +3,7 @@ package app
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const (
@@ -11,7 +11,7 @@ const (
 	flagForce  = "force"
 )
 
-func preflightCommand() *cli.Command {
+func preflightCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "preflight",
 		Usage: "check credentials, IAM, SSM, secrets, ECS and logs before a deploy",
@@ -29,11 +29,10 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.finish(pipeline.Result{}, err)
 			}
-			clients, awsErr := env.clients(ctx)
-			checks, err := bindPreflight(c, env, clients, awsErr)(ctx)
-			return env.finish(deploy.Result{Checks: checks}, err)
+			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c, d))
+			return env.finish(pipeline.Result{Checks: checks}, err)
 		},
 	})
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
@@ -41,15 +41,15 @@ EXAMPLES:
 			env, _, cancel, err := setup(c, false)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.finish(pipeline.Result{}, err)
 			}
 			entries, err := selectEntries(runbook.All(), c.Args().Slice())
 			if err != nil {
-				return env.finish(deploy.Result{}, failure.New(failure.StageConfig, "", "", err))
+				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "", err))
 			}
 			switch {
 			case str(c, flagOutput) == report.OutputJSON:
-				return env.finishWith(deploy.Result{}, nil, report.RunbookEntries(entries))
+				return env.finishWith(pipeline.Result{}, nil, report.RunbookEntries(entries))
 			case c.Bool(flagMarkdown):
 				_, err = io.WriteString(c.App.Writer, report.RunbookMarkdown(entries))
 			default:

@@ -7,10 +7,11 @@ import (
 
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 )
 
-func statusCommand() *cli.Command {
+func statusCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "status",
 		Usage: "show task definitions, images, deployments, recent events and drift from the config",
@@ -24,13 +25,9 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.finish(pipeline.Result{}, err)
 			}
-			clients, err := env.clients(ctx)
-			if err != nil {
-				return env.finish(deploy.Result{}, failure.New(failure.StagePreflight, "", "", err))
-			}
-			statuses, err := deploy.Status(ctx, deploy.Options{Services: env.services, ECS: clients.ECS, Region: clients.Region, Logger: env.logger})
+			statuses, err := pipeline.Status(ctx, env.pipelineOptions(ctx, c, d))
 			if err == nil && str(c, flagOutput) != report.OutputJSON {
 				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
 				return err
@@ -42,8 +39,8 @@ EXAMPLES:
 
 // statusResult fills the contract's services[] from the PRIMARY deployment,
 // so scripts read status and deploy documents the same way.
-func statusResult(statuses []deploy.ServiceStatus) deploy.Result {
-	var res deploy.Result
+func statusResult(statuses []deploy.ServiceStatus) pipeline.Result {
+	var res pipeline.Result
 	for _, s := range statuses {
 		sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
 		for _, d := range s.Deployments {

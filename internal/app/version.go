@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 )
 
@@ -34,9 +34,9 @@ func versionCommand(b Build) *cli.Command {
 			env, _, cancel, err := setup(c, false)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.finish(pipeline.Result{}, err)
 			}
-			return env.finishWith(deploy.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
+			return env.finishWith(pipeline.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
 		},
 	})
 }

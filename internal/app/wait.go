@@ -3,12 +3,12 @@ package app
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const flagToRevision = "to-revision"
 
-func waitCommand() *cli.Command {
+func waitCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "wait",
 		Usage: "follow the services' current deployments to their end",
@@ -20,12 +20,12 @@ EXAMPLES:
    omdeploy wait --service tech-gateway --timeout 10m`,
 		Flags: engineFlags(),
 		Action: func(c *cli.Context) error {
-			return runEngine(c, false, deploy.Wait)
+			return runPipeline(c, d, pipeline.Wait)
 		},
 	})
 }
 
-func rollbackCommand() *cli.Command {
+func rollbackCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "rollback",
 		Usage: "go back to the previous (or a given) task-definition revision, then wait",
@@ -39,7 +39,7 @@ EXAMPLES:
 			&cli.IntFlag{Name: flagToRevision, Usage: "revision `N` of the family to return to (default: the previous one)"},
 		}, engineFlags()...),
 		Action: func(c *cli.Context) error {
-			return runEngine(c, false, deploy.Rollback)
+			return runPipeline(c, d, pipeline.Rollback)
 		},
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/sim"
 	"github.com/omdeploy/omdeploy/preflight"
 )
@@ -58,108 +59,150 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Run builds the simulated account, the health server and a temporary
-// workspace with omdeploy.yaml, loads that config, and runs deploy.Deploy
-// with the real preflight and health checker, exactly as `omdeploy deploy`
-// wires them. Everything it created is gone when it returns. The error is
-// the pipeline's (so failure.ExitCode gives the scenario's exit code), or a
-// config failure for an unknown scenario or a scenario that needs git.
-func Run(ctx context.Context, opts Options) (deploy.Result, error) {
+// Run prepares the simulated account, the health server and a temporary
+// workspace with omdeploy.yaml (see Prepare), then runs pipeline.Deploy on
+// them with the real preflight and health checker: the same function
+// `omdeploy deploy` calls. Everything it created is gone when it returns.
+// The error is the pipeline's (so failure.ExitCode gives the scenario's
+// exit code), or a config failure for an unknown scenario or a scenario
+// that needs git.
+func Run(ctx context.Context, opts Options) (pipeline.Result, error) {
+	opts = opts.withDefaults()
+	env, err := Prepare(ctx, opts)
+	if err != nil {
+		return pipeline.Result{}, err
+	}
+	defer env.Close()
+	opts.Note(intro(env.Scenario, env.Services, env.srv.url))
+	return pipeline.Deploy(ctx, env.Pipeline(opts))
+}
+
+// Env is a prepared demo: a simulated account set up for the scenario, a
+// health server on 127.0.0.1 and a workspace holding the scenario's
+// omdeploy.yaml. Close removes all of it.
+type Env struct {
+	Scenario   Scenario
+	ConfigPath string
+	Config     *config.File
+	Services   []config.Service // the services the scenario deploys
+	// Clock paces the simulated account; anything that waits on it (the
+	// engine's polls, timeouts) must use the same clock.
+	Clock clock.Clock
+	// Account is the simulated AWS account, set up for the scenario.
+	Account *sim.Sim
+
+	srv *healthServer
+	ws  *workspace
+}
+
+// Prepare builds what a demo run deploys to without running it, so a test
+// can point the CLI's own deploy at the same simulated account.
+func Prepare(ctx context.Context, opts Options) (*Env, error) {
 	opts = opts.withDefaults()
 	sc, err := Find(opts.Scenario)
 	if err != nil {
-		return deploy.Result{}, err
+		return nil, err
 	}
 	if _, err := exec.LookPath("git"); err != nil && sc.NeedsGit {
-		return deploy.Result{}, failure.New(failure.StageConfig, "", "", fmt.Errorf(
+		return nil, failure.New(failure.StageConfig, "", "", fmt.Errorf(
 			"demo scenario %s shows a file committed to git, and git is not installed (%w); install git or pick another scenario", sc.Name, err))
 	}
-
-	clk := clockFor(opts.Speed)
-	account := sim.NewDemo(clk)
+	env := &Env{Scenario: sc, Clock: clockFor(opts.Speed)}
+	env.Account = sim.NewDemo(env.Clock)
 	if sc.account != nil {
-		sc.account(account)
+		sc.account(env.Account)
 	}
-	srv, err := startServer(clk)
-	if err != nil {
-		return deploy.Result{}, err
+	if env.srv, err = startServer(env.Clock); err != nil {
+		return nil, err
 	}
-	defer srv.close()
 	if sc.server != nil {
-		sc.server(srv)
+		sc.server(env.srv)
 	}
-	ws, err := newWorkspace(ctx, sc.NeedsGit)
-	if err != nil {
-		return deploy.Result{}, err
+	if env.ws, err = newWorkspace(ctx, sc.NeedsGit); err != nil {
+		env.Close()
+		return nil, err
 	}
-	defer ws.remove()
+	if err := env.loadConfig(opts.Services); err != nil {
+		env.Close()
+		return nil, err
+	}
+	return env, nil
+}
 
-	cfg, services, err := loadConfig(ws, sc, srv.url, opts.Services)
-	if err != nil {
-		return deploy.Result{}, err
+// Close stops the health server and removes the workspace.
+func (e *Env) Close() {
+	if e.srv != nil {
+		e.srv.close()
 	}
-	opts.Note(intro(sc, services, srv.url))
-	return deploy.Deploy(ctx, pipeline(opts, sc, account, srv, clk, cfg, services))
+	if e.ws != nil {
+		e.ws.remove()
+	}
 }
 
 // loadConfig writes the scenario's omdeploy.yaml and loads it with the real
 // loader, selecting the services to deploy: those asked for, else the
 // scenario's.
-func loadConfig(ws *workspace, sc Scenario, baseURL string, selected []string) (*config.File, []config.Service, error) {
-	spec := defaultConfig(baseURL)
-	if sc.config != nil {
-		sc.config(&spec)
+func (e *Env) loadConfig(selected []string) error {
+	spec := defaultConfig(e.srv.url)
+	if e.Scenario.config != nil {
+		e.Scenario.config(&spec)
 	}
-	path, err := ws.writeConfig(spec)
+	path, err := e.ws.writeConfig(spec)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	cfg, err := config.Load(path, noEnv)
 	if err != nil {
-		return nil, nil, fmt.Errorf("demo config: %w", err)
+		return fmt.Errorf("demo config: %w", err)
 	}
 	if selected == nil {
-		selected = sc.Services
+		selected = e.Scenario.Services
 	}
 	services, err := cfg.Select(selected)
 	if err != nil {
-		return nil, nil, failure.New(failure.StageConfig, "", "", err)
+		return failure.New(failure.StageConfig, "", "", err)
 	}
-	return cfg, services, nil
+	e.ConfigPath, e.Config, e.Services = path, cfg, services
+	return nil
 }
 
-// pipeline wires deploy.Deploy as `omdeploy deploy` does — the real
-// preflight checklist, the real health checker — with the simulated
-// account in place of the SDK clients. The health server sees the events
-// too, to start its 503 window when a health stage starts.
-func pipeline(opts Options, sc Scenario, account *sim.Sim, srv *healthServer, clk clock.Clock, cfg *config.File, services []config.Service) deploy.Options {
-	rep := event.Tee{opts.Reporter, event.Func(srv.observe)}
-	apis := &preflight.AWSAPIs{
-		Region: sim.Region, RegionSource: awsx.RegionFromConfig, Credentials: simCredentials,
-		STS: account, IAM: account, ECS: account,
-		SSMIn:  func(string) preflight.SSMAPI { return account },
-		LogsIn: func(string) preflight.LogsAPI { return account },
-	}
-	return deploy.Options{
-		Services: services,
-		Tag:      sc.Tag,
-		ECS:      account,
-		Logs:     func(string) deploy.LogsAPI { return account },
-		Region:   sim.Region,
-		Preflight: func(ctx context.Context) ([]preflight.Check, error) {
-			return preflight.Run(ctx, preflight.Options{
-				Config: cfg, Services: services, AWS: apis,
-				Reporter: rep, Logger: opts.Logger, Clock: clk,
-			})
+// AWS is the simulated account in the shape the pipeline calls AWS.
+func (e *Env) AWS() pipeline.AWS {
+	return pipeline.AWS{
+		Preflight: &preflight.AWSAPIs{
+			Region: sim.Region, RegionSource: awsx.RegionFromConfig, Credentials: simCredentials,
+			STS: e.Account, IAM: e.Account, ECS: e.Account,
+			SSMIn:  func(string) preflight.SSMAPI { return e.Account },
+			LogsIn: func(string) preflight.LogsAPI { return e.Account },
 		},
-		// The checker waits on the wall clock; its backoff follows the
-		// demo's speed so a test meets the same number of 503s.
+		ECS:    e.Account,
+		Logs:   func(string) deploy.LogsAPI { return e.Account },
+		Region: sim.Region,
+	}
+}
+
+// Observer sees the run's events for the health server, which starts its
+// 503 window when a health stage starts.
+func (e *Env) Observer() event.Reporter { return event.Func(e.srv.observe) }
+
+// Pipeline is the demo's run as pipeline options: the scenario's change,
+// the simulated account, and a health checker whose backoff follows the
+// demo's speed (it waits on the wall clock) so a test meets the same
+// number of 503s.
+func (e *Env) Pipeline(opts Options) pipeline.Options {
+	opts = opts.withDefaults()
+	rep := event.Tee{opts.Reporter, e.Observer()}
+	return pipeline.Options{
+		Config:   e.Config,
+		Services: e.Services,
+		AWS:      e.AWS(),
+		Engine:   deploy.Options{Tag: e.Scenario.Tag},
 		Health: healthcheck.New(healthcheck.Options{
 			MinBackoff: scale(healthcheck.DefaultMinBackoff, opts.Speed),
 			MaxBackoff: scale(healthcheck.DefaultMaxBackoff, opts.Speed),
 			Reporter:   rep, Logger: opts.Logger,
 		}),
-		Clock:    clk,
+		Clock:    e.Clock,
 		Reporter: rep,
 		Logger:   opts.Logger,
 	}

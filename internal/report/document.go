@@ -35,14 +35,14 @@ type Document struct {
 
 // NewDocument builds the document for a finished command. The stage is the
 // failing one, or "done"; the exit code comes from failure.ExitCode.
-func NewDocument(command string, res deploy.Result, err error, took time.Duration) Document {
+func NewDocument(command string, checks []preflight.Check, services []deploy.ServiceResult, err error, took time.Duration) Document {
 	d := Document{
 		Command:  command,
 		OK:       err == nil,
 		ExitCode: failure.ExitCode(err),
 		Stage:    failure.StageDone,
-		Checks:   res.Checks,
-		Services: res.Services,
+		Checks:   checks,
+		Services: services,
 		Duration: took,
 	}
 	if d.Checks == nil {

@@ -76,7 +76,7 @@ func deploySuccess() scenario {
 		event.HealthResult{Service: "tech-gateway", URL: "https://tech.example.com/api/tech/health", OK: true, Attempts: 1, StatusCode: 200, Elapsed: 80 * time.Millisecond},
 		event.ServiceFinished{Service: "tech-gateway", OK: true, Stage: failure.StageDone},
 	)
-	res := deploy.Result{Checks: checks, Services: []deploy.ServiceResult{
+	services := []deploy.ServiceResult{
 		{
 			Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway",
 			PreviousTaskDefinition: arnGateway41, TaskDefinition: arnGateway42, DeploymentID: "ecs-svc/1111", RolloutState: "COMPLETED",
@@ -91,8 +91,8 @@ func deploySuccess() scenario {
 			PreviousTaskDefinition: arnWorker7, TaskDefinition: arnWorker8, DeploymentID: "ecs-svc/2222", RolloutState: "COMPLETED",
 			Stage: failure.StageDone,
 		},
-	}}
-	return scenario{name: "deploy-success", events: events, doc: NewDocument("deploy", res, nil, 65*time.Second)}
+	}
+	return scenario{name: "deploy-success", events: events, doc: NewDocument("deploy", checks, services, nil, 65*time.Second)}
 }
 
 // deployRollback is a rollout the circuit breaker fails: omdeploy explains
@@ -127,12 +127,12 @@ func deployRollback() scenario {
 		event.ServiceFinished{Service: "tech-gateway", OK: false, Stage: failure.StageRollout},
 	)
 	err := failure.New(failure.StageRollout, "tech-gateway", "rollout.circuit-breaker", errors.New(msg))
-	res := deploy.Result{Checks: checks, Services: []deploy.ServiceResult{{
+	services := []deploy.ServiceResult{{
 		Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway",
 		PreviousTaskDefinition: arnGateway41, TaskDefinition: arnGateway42, DeploymentID: "ecs-svc/3333", RolloutState: "FAILED",
 		RolledBack: true, Stage: failure.StageRollout, Error: msg,
-	}}}
-	return scenario{name: "deploy-rollback", events: events, doc: NewDocument("deploy", res, err, 4*time.Minute+12*time.Second)}
+	}}
+	return scenario{name: "deploy-rollback", events: events, doc: NewDocument("deploy", checks, services, err, 4*time.Minute+12*time.Second)}
 }
 
 // preflightFailure fails a check; the returned error names the same
@@ -152,13 +152,13 @@ func preflightFailure() scenario {
 		{ID: "ecs.service", Service: "tech-gateway", Status: event.StatusSkip, Message: "skipped: credentials failed"},
 	}
 	err := errors.Join(failure.New(failure.StagePreflight, "", "ssm.parameter-missing", errors.New("ssm.parameters: /omneuro/prod/db-url: parameter not found")))
-	return scenario{name: "preflight-failure", events: events, doc: NewDocument("preflight", deploy.Result{Checks: checks}, err, 2*time.Second)}
+	return scenario{name: "preflight-failure", events: events, doc: NewDocument("preflight", checks, nil, err, 2*time.Second)}
 }
 
 // configError fails before any event: only the returned error knows.
 func configError() scenario {
 	err := failure.New(failure.StageConfig, "", "config.invalid", errors.New("omdeploy.yaml:7:5: unknown key \"clustr\" in a service; expected one of cluster, container, health, name, service, wait_timeout"))
-	return scenario{name: "config-error", doc: NewDocument("deploy", deploy.Result{}, err, 3*time.Millisecond)}
+	return scenario{name: "config-error", doc: NewDocument("deploy", nil, nil, err, 3*time.Millisecond)}
 }
 
 func allScenarios() []scenario {

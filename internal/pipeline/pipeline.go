@@ -1,0 +1,141 @@
+// Package pipeline runs omdeploy's stages in order — preflight, then the
+// deploy engine (plan, register, update, follow, health, rollback) — from
+// one set of options. The CLI and `omdeploy demo` both call it, so the two
+// cannot wire the stages differently; a later stage (a plan, release tasks)
+// joins here once rather than in every caller.
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/preflight"
+)
+
+// Options are one run's inputs. Zero values take each stage's defaults.
+type Options struct {
+	Config   *config.File
+	Services []config.Service // the services this run touches, in config order
+
+	AWS AWS // what the stages call
+
+	// Preflight configures the checklist that runs before anything is
+	// written; Skip leaves it out.
+	Preflight PreflightOptions
+
+	// Engine carries the deploy engine's own knobs (what to deploy, poll
+	// policy, parallelism, rollback). Its Services, AWS, health, clock,
+	// reporter and logger fields are set from the fields above and
+	// overwritten if set.
+	Engine deploy.Options
+
+	Health deploy.HealthChecker // nil: no health stage
+
+	Clock    clock.Clock    // default clock.Real; the demo passes its paced clock
+	Reporter event.Reporter // default event.Nop
+	Logger   *slog.Logger   // default: discards
+}
+
+// PreflightOptions are the checklist's knobs that a user chooses.
+type PreflightOptions struct {
+	Skip            bool // --skip-preflight, or a command that has no preflight
+	Strict          bool // warnings fail too
+	AllowInProgress bool // a deployment already in progress passes (deploy --force)
+}
+
+// Result is what a run did: the checks, then each service's outcome.
+type Result struct {
+	Checks   []preflight.Check
+	Services []deploy.ServiceResult
+}
+
+// Deploy runs preflight (unless skipped) and, when it passes, the deploy
+// engine. A preflight failure stops the run before anything is written.
+// When the AWS clients could not be built, preflight explains why with its
+// fix; with preflight skipped the run fails at the preflight stage all the
+// same, since no AWS call can be made.
+func Deploy(ctx context.Context, opts Options) (Result, error) {
+	var res Result
+	if !opts.Preflight.Skip {
+		checks, err := Preflight(ctx, opts)
+		res.Checks = checks
+		if err != nil {
+			return res, err
+		}
+	} else if opts.AWS.Err != nil {
+		return res, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	}
+	dres, err := deploy.Deploy(ctx, opts.engine())
+	res.Services = dres.Services
+	return res, err
+}
+
+// Preflight runs the checklist alone, as `omdeploy preflight` does.
+func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
+	checks, err := preflight.Run(ctx, preflight.Options{
+		Config:          opts.Config,
+		Services:        opts.Services,
+		AWS:             opts.AWS.Preflight,
+		AWSErr:          opts.AWS.Err,
+		Strict:          opts.Preflight.Strict,
+		AllowInProgress: opts.Preflight.AllowInProgress,
+		Reporter:        opts.Reporter,
+		Logger:          opts.Logger,
+		Clock:           opts.Clock,
+	})
+	if err != nil {
+		if _, ok := failure.StageOf(err); !ok {
+			err = failure.New(failure.StagePreflight, "", "", err)
+		}
+	}
+	return checks, err
+}
+
+// Wait follows the services' current deployments with the engine's rules.
+func Wait(ctx context.Context, opts Options) (Result, error) {
+	return engineOnly(ctx, opts, deploy.Wait)
+}
+
+// Rollback returns the services to an earlier revision and follows that
+// deployment.
+func Rollback(ctx context.Context, opts Options) (Result, error) {
+	return engineOnly(ctx, opts, deploy.Rollback)
+}
+
+// Status describes the services as they run now.
+func Status(ctx context.Context, opts Options) ([]deploy.ServiceStatus, error) {
+	if opts.AWS.Err != nil {
+		return nil, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	}
+	return deploy.Status(ctx, opts.engine())
+}
+
+// engineOnly runs one engine command that has no preflight: without AWS
+// clients it cannot start, and says why at the preflight stage.
+func engineOnly(ctx context.Context, opts Options, fn func(context.Context, deploy.Options) (deploy.Result, error)) (Result, error) {
+	if opts.AWS.Err != nil {
+		return Result{}, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	}
+	dres, err := fn(ctx, opts.engine())
+	return Result{Services: dres.Services}, err
+}
+
+// engine fills the engine's options from the run's shared ones, so every
+// stage sees the same services, clients, clock and event stream.
+func (o Options) engine() deploy.Options {
+	e := o.Engine
+	e.Services = o.Services
+	e.ECS = o.AWS.ECS
+	e.Logs = o.AWS.Logs
+	e.Region = o.AWS.Region
+	e.Health = o.Health
+	e.Clock = o.Clock
+	e.Reporter = o.Reporter
+	e.Logger = o.Logger
+	return e
+}
