@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/omdeploy/omdeploy/internal/app"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 // Set by the linker (see Makefile).
@@ -21,7 +22,7 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := app.Run(ctx, app.Build{Version: version, Commit: commit, Date: date}, os.Args, os.Stdout, os.Stderr)
+	code := app.Run(ctx, app.Build{Version: version, Commit: commit, Date: date}, os.Args, iostreams.System(os.Stdout, os.Stderr, os.LookupEnv))
 	stop()
 	os.Exit(code)
 }

@@ -7,12 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 // Build identifies the binary; the linker sets it.
@@ -20,14 +20,15 @@ type Build struct {
 	Version, Commit, Date string
 }
 
-// Run runs the CLI and returns the process exit code.
-func Run(ctx context.Context, build Build, args []string, stdout, stderr io.Writer) int {
-	return runWith(ctx, build, args, stdout, stderr, deps{})
+// Run runs the CLI over the streams s and returns the process exit code.
+func Run(ctx context.Context, build Build, args []string, s *iostreams.IO) int {
+	return runWith(ctx, build, args, s, deps{})
 }
 
 // runWith is Run with the process's dependencies given, for tests.
-func runWith(ctx context.Context, build Build, args []string, stdout, stderr io.Writer, d deps) int {
-	a := newApp(build, stdout, stderr, d.withDefaults())
+func runWith(ctx context.Context, build Build, args []string, s *iostreams.IO, d deps) int {
+	d.io = s
+	a := newApp(build, s, d.withDefaults())
 	err := a.RunContext(ctx, args)
 	if err == nil {
 		return failure.ExitOK
@@ -35,7 +36,7 @@ func runWith(ctx context.Context, build Build, args []string, stdout, stderr io.
 	var reported *reportedError
 	if !errors.As(err, &reported) {
 		// Usage errors reach here before any renderer exists.
-		fmt.Fprintf(stderr, "omdeploy: %v\n", err)
+		fmt.Fprintf(s.Err, "omdeploy: %v\n", err)
 	}
 	return failure.ExitCode(err)
 }
@@ -47,7 +48,7 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
-func newApp(build Build, stdout, stderr io.Writer, d deps) *cli.App {
+func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine(build)) }
 	return &cli.App{
 		Name:    "omdeploy",
@@ -56,8 +57,8 @@ func newApp(build Build, stdout, stderr io.Writer, d deps) *cli.App {
 		Description: "omdeploy checks what a deploy needs before it starts, registers a new task-definition revision,\n" +
 			"follows that deployment to its end, verifies the service's health endpoints, and rolls back on failure.\n\n" +
 			failure.ExitCodeTable,
-		Writer:               stdout,
-		ErrWriter:            stderr,
+		Writer:               s.Out,
+		ErrWriter:            s.Err,
 		Flags:                globalFlags(),
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
@@ -68,14 +69,14 @@ func newApp(build Build, stdout, stderr io.Writer, d deps) *cli.App {
 			deployCommand(d),
 			preflightCommand(d),
 			waitCommand(d),
-			healthCommand(),
+			healthCommand(d),
 			statusCommand(d),
 			rollbackCommand(d),
-			demoCommand(),
-			initCommand(),
-			runbookCommand(),
+			demoCommand(d),
+			initCommand(d),
+			runbookCommand(d),
 			completionCommand(),
-			versionCommand(build),
+			versionCommand(d, build),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // exit codes are chosen in Run, never by urfave
 	}

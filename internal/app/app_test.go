@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 // run runs the CLI in-process and returns its exit code and outputs.
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), Build{Version: "1.2.3", Commit: "abc", Date: "today"}, append([]string{"omdeploy"}, args...), &stdout, &stderr)
+	code := Run(context.Background(), Build{Version: "1.2.3", Commit: "abc", Date: "today"}, append([]string{"omdeploy"}, args...), iostreams.Test(&stdout, &stderr))
 	return code, stdout.String(), stderr.String()
 }
 

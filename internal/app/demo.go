@@ -1,12 +1,12 @@
 package app
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/demo"
-	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
 const (
@@ -15,7 +15,7 @@ const (
 	flagSpeed    = "speed"
 )
 
-func demoCommand() *cli.Command {
+func demoCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "demo",
 		Usage: "run the whole pipeline against a built-in simulator, no AWS needed",
@@ -35,20 +35,17 @@ EXAMPLES:
 			// Tests run the simulated time faster; people watch at 1.
 			&cli.Float64Flag{Name: flagSpeed, Value: 1, Hidden: true, EnvVars: []string{"OMDEPLOY_DEMO_SPEED"}},
 		},
-		Action: runDemo,
+		Action: func(c *cli.Context) error {
+			if c.Bool(flagList) {
+				_, err := fmt.Fprint(c.App.Writer, demo.List())
+				return err
+			}
+			return action(d, false, runDemo)(c)
+		},
 	})
 }
 
-func runDemo(c *cli.Context) error {
-	if c.Bool(flagList) {
-		_, err := fmt.Fprint(c.App.Writer, demo.List())
-		return err
-	}
-	env, ctx, cancel, err := setup(c, false)
-	defer cancel()
-	if err != nil {
-		return env.finish(pipeline.Result{}, err)
-	}
+func runDemo(ctx context.Context, c *cli.Context, env *runEnv) error {
 	opts := demo.Options{
 		Scenario: c.String(flagScenario),
 		Services: strSlice(c, flagService),

@@ -56,32 +56,27 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 		}, engineFlags()...),
-		Action: func(c *cli.Context) error {
-			return runPipeline(c, d, pipeline.Deploy)
-		},
+		Action: runPipeline(d, pipeline.Deploy),
 	})
 }
 
-// runPipeline is the shared body of deploy, wait and rollback: map the
-// flags to pipeline options, run one pipeline function, render.
-func runPipeline(c *cli.Context, d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) error {
-	env, ctx, cancel, err := setup(c, true)
-	defer cancel()
-	if err != nil {
-		return env.finish(pipeline.Result{}, err)
-	}
-	res, err := fn(ctx, env.pipelineOptions(ctx, c, d))
-	return env.finish(res, err)
+// runPipeline is the action of deploy, wait and rollback: map the flags to
+// pipeline options, run one pipeline function, render.
+func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) cli.ActionFunc {
+	return action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
+		res, err := fn(ctx, env.pipelineOptions(ctx, c))
+		return env.finish(res, err)
+	})
 }
 
 // pipelineOptions maps the command's flags to the pipeline's plain
 // options; flags a command does not define read as their zero value.
-func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context, d deps) pipeline.Options {
-	rep := env.reporter(d)
+func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline.Options {
+	rep := env.reporter()
 	return pipeline.Options{
 		Config:   env.cfg,
 		Services: env.services,
-		AWS:      d.aws(ctx, env.aws),
+		AWS:      env.deps.aws(ctx, env.aws),
 		Preflight: pipeline.PreflightOptions{
 			// A dry run writes nothing, so it needs no checklist.
 			Skip:            c.Bool(flagSkipPreflight) || c.Bool(flagDryRun),
@@ -100,7 +95,7 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context, d deps) 
 			LogLines:           c.Int(flagLogLines),
 		},
 		Health:   healthcheck.New(healthcheck.Options{Reporter: rep, Logger: env.logger}),
-		Clock:    d.clock,
+		Clock:    env.deps.clock,
 		Reporter: rep,
 		Logger:   env.logger,
 	}

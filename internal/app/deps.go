@@ -6,6 +6,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
@@ -13,6 +14,8 @@ import (
 // ones; a test points the CLI's own commands at the simulator with them,
 // so the path from flags to pipeline is the one users run.
 type deps struct {
+	// io is the process's streams; Run sets it.
+	io *iostreams.IO
 	// aws builds the clients the stages call; default: the SDK's.
 	aws func(ctx context.Context, o awsx.Options) pipeline.AWS
 	// clock paces waiting; default: the wall clock.

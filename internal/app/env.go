@@ -28,13 +28,29 @@ type runEnv struct {
 	renderer *report.Renderer
 	logger   *slog.Logger
 	aws      awsx.Options
+	deps     deps
+}
+
+// action is how every command that renders a result runs: setup maps the
+// global flags to a run environment (config, views, logger, timeout), then
+// body does the command's one job and renders through env.finish. A setup
+// failure is rendered like any other.
+func action(d deps, needConfig bool, body func(ctx context.Context, c *cli.Context, env *runEnv) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		env, ctx, cancel, err := setup(c, d, needConfig)
+		defer cancel()
+		if err != nil {
+			return env.finish(pipeline.Result{}, err)
+		}
+		return body(ctx, c, env)
+	}
 }
 
 // setup parses the global flags and, when needConfig, loads the config. The
 // returned context carries the run's one timeout; the returned func ends the
 // run's views and must be deferred.
-func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.CancelFunc, error) {
-	env := &runEnv{command: c.Command.Name, start: time.Now()}
+func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, context.CancelFunc, error) {
+	env := &runEnv{command: c.Command.Name, start: time.Now(), deps: d}
 	output := str(c, flagOutput)
 	logFormat := str(c, flagLogFormat)
 	// Events already tell the run's story; the logger adds detail (API
@@ -49,15 +65,16 @@ func setup(c *cli.Context, needConfig bool) (*runEnv, context.Context, context.C
 		jsonLogger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, hopts))
 	}
 	// The views: see report.ProgressFor; GitHub Actions when GITHUB_ACTIONS=true.
-	width, tty := report.Terminal(c.App.ErrWriter)
+	streams := *d.io
+	if boolean(c, flagNoColor) {
+		streams.DisableColor()
+	}
 	env.renderer = report.New(report.Options{
-		Stdout:   c.App.Writer,
-		Stderr:   c.App.ErrWriter,
+		IO:       &streams,
 		Output:   output,
-		Progress: report.ProgressFor(logFormat == "json", tty, boolean(c, flagNoColor), os.LookupEnv),
+		Progress: report.ProgressFor(logFormat == "json", &streams),
 		Verbose:  boolean(c, flagVerbose),
 		Logger:   jsonLogger,
-		Width:    width,
 		GitHub:   report.GitHubFromEnv(os.LookupEnv),
 	})
 	env.logger = jsonLogger
@@ -127,11 +144,11 @@ func awsOptions(c *cli.Context, cfg *config.File) awsx.Options {
 
 // reporter is where the run's events go: the views, and whatever else
 // deps observe with.
-func (env *runEnv) reporter(d deps) event.Reporter {
-	if d.observe == nil {
+func (env *runEnv) reporter() event.Reporter {
+	if env.deps.observe == nil {
 		return env.renderer
 	}
-	return event.Tee{env.renderer, d.observe}
+	return event.Tee{env.renderer, env.deps.observe}
 }
 
 // clients builds the AWS clients for a command that calls the SDK directly

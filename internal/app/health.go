@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -11,7 +13,7 @@ import (
 
 const flagBaseURL = "base-url"
 
-func healthCommand() *cli.Command {
+func healthCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "health",
 		Usage: "verify the services' canonical health endpoints",
@@ -24,12 +26,7 @@ EXAMPLES:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: flagBaseURL, Usage: "check `URL` instead of each service's base_url (previews, staging)"},
 		},
-		Action: func(c *cli.Context) error {
-			env, ctx, cancel, err := setup(c, true)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
+		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
 			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
 			res := pipeline.Result{}
@@ -38,6 +35,6 @@ EXAMPLES:
 				res.Services = append(res.Services, sr)
 			}
 			return env.finish(res, err)
-		},
+		}),
 	})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,7 +19,7 @@ import (
 
 const flagCluster = "cluster"
 
-func initCommand() *cli.Command {
+func initCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "init",
 		Usage: "write a commented omdeploy.yaml, optionally filled from live ECS services",
@@ -37,12 +38,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: flagCluster, Usage: "read the --service services from ECS `CLUSTER`"},
 			&cli.BoolFlag{Name: flagForce, Usage: "overwrite an existing config file"},
 		},
-		Action: func(c *cli.Context) error {
-			env, ctx, cancel, err := setup(c, false)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
+		Action: action(d, false, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			path, cluster, names := str(c, flagConfig), c.String(flagCluster), strSlice(c, flagService)
 			if (cluster == "") != (len(names) == 0) {
 				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "",
@@ -70,9 +66,9 @@ EXAMPLES:
 			if len(cfg.Services) > 0 {
 				what = fmt.Sprintf("%d service(s) read from cluster %s", len(cfg.Services), cluster)
 			}
-			_, err = fmt.Fprintf(c.App.Writer, "wrote %s with %s\nnext: review it (health endpoints are commented out), then run: omdeploy preflight --config %s\n", path, what, path)
+			_, err := fmt.Fprintf(c.App.Writer, "wrote %s with %s\nnext: review it (health endpoints are commented out), then run: omdeploy preflight --config %s\n", path, what, path)
 			return err
-		},
+		}),
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/demo"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/pipeline"
 )
 
@@ -92,7 +93,7 @@ func TestDemoAndDeployRunOnePipeline(t *testing.T) {
 				args = append(args, "--service", s.Name)
 			}
 			var stdout, stderr bytes.Buffer
-			code := runWith(t.Context(), Build{Version: "test"}, args, &stdout, &stderr, d)
+			code := runWith(t.Context(), Build{Version: "test"}, args, iostreams.Test(&stdout, &stderr), d)
 
 			if want := failure.ExitCode(demoErr); code != want || code != env.Scenario.Exit {
 				t.Fatalf("deploy exit %d, demo exit %d, scenario documents %d\nstderr:\n%s", code, want, env.Scenario.Exit, stderr.String())

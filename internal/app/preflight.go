@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/pipeline"
@@ -25,14 +27,9 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagStrict, Usage: "fail on warnings too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "do not fail when a deployment is already in progress"},
 		},
-		Action: func(c *cli.Context) error {
-			env, ctx, cancel, err := setup(c, true)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
-			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c, d))
+		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
+			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c))
 			return env.finish(pipeline.Result{Checks: checks}, err)
-		},
+		}),
 	})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -19,7 +20,7 @@ const flagMarkdown = "markdown"
 // runbookWidth caps the text width, for reading on a wide terminal.
 const runbookWidth = 100
 
-func runbookCommand() *cli.Command {
+func runbookCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:      "runbook",
 		Usage:     "explain every failure omdeploy detects: symptom, likely cause, fix",
@@ -37,12 +38,7 @@ EXAMPLES:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: flagMarkdown, Usage: "print markdown, as in docs/RUNBOOK.md"},
 		},
-		Action: func(c *cli.Context) error {
-			env, _, cancel, err := setup(c, false)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
+		Action: action(d, false, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			entries, err := selectEntries(runbook.All(), c.Args().Slice())
 			if err != nil {
 				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "", err))
@@ -53,14 +49,10 @@ EXAMPLES:
 			case c.Bool(flagMarkdown):
 				_, err = io.WriteString(c.App.Writer, report.RunbookMarkdown(entries))
 			default:
-				width := 80
-				if w, ok := report.Terminal(c.App.Writer); ok {
-					width = min(w(), runbookWidth)
-				}
-				_, err = io.WriteString(c.App.Writer, report.RunbookText(entries, width))
+				_, err = io.WriteString(c.App.Writer, report.RunbookText(entries, min(env.deps.io.OutWidth(), runbookWidth)))
 			}
 			return err
-		},
+		}),
 	})
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -21,19 +22,14 @@ counts and rollout state, the last 5 service events, and where the config and AW
 EXAMPLES:
    omdeploy status
    omdeploy status --service tech-gateway --output json`,
-		Action: func(c *cli.Context) error {
-			env, ctx, cancel, err := setup(c, true)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
-			statuses, err := pipeline.Status(ctx, env.pipelineOptions(ctx, c, d))
+		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
+			statuses, err := pipeline.Status(ctx, env.pipelineOptions(ctx, c))
 			if err == nil && str(c, flagOutput) != report.OutputJSON {
 				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
 				return err
 			}
 			return env.finishWith(statusResult(statuses), err, statuses)
-		},
+		}),
 	})
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 
@@ -22,7 +23,7 @@ type versionInfo struct {
 	Go      string `json:"go"`
 }
 
-func versionCommand(b Build) *cli.Command {
+func versionCommand(d deps, b Build) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "version",
 		Usage: "print the version, commit and build date",
@@ -31,12 +32,9 @@ func versionCommand(b Build) *cli.Command {
 				_, err := fmt.Fprintln(c.App.Writer, versionLine(b))
 				return err
 			}
-			env, _, cancel, err := setup(c, false)
-			defer cancel()
-			if err != nil {
-				return env.finish(pipeline.Result{}, err)
-			}
-			return env.finishWith(pipeline.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
+			return action(d, false, func(_ context.Context, _ *cli.Context, env *runEnv) error {
+				return env.finishWith(pipeline.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
+			})(c)
 		},
 	})
 }

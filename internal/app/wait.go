@@ -18,10 +18,8 @@ with the same rules and diagnosis as deploy. Changes nothing.
 EXAMPLES:
    omdeploy wait
    omdeploy wait --service tech-gateway --timeout 10m`,
-		Flags: engineFlags(),
-		Action: func(c *cli.Context) error {
-			return runPipeline(c, d, pipeline.Wait)
-		},
+		Flags:  engineFlags(),
+		Action: runPipeline(d, pipeline.Wait),
 	})
 }
 
@@ -38,8 +36,6 @@ EXAMPLES:
 		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: flagToRevision, Usage: "revision `N` of the family to return to (default: the previous one)"},
 		}, engineFlags()...),
-		Action: func(c *cli.Context) error {
-			return runPipeline(c, d, pipeline.Rollback)
-		},
+		Action: runPipeline(d, pipeline.Rollback),
 	})
 }

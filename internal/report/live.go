@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 // Escape sequences of the live view (ECMA-48 / VT100), understood by every
@@ -173,10 +173,10 @@ func (v *liveView) block(now time.Time) []string {
 		head += fmt.Sprintf("  checks: %d pass, %d fail, %d warn, %d skip",
 			v.checks[event.StatusPass], v.checks[event.StatusFail], v.checks[event.StatusWarn], v.checks[event.StatusSkip])
 	}
-	lines := []string{v.pal.dim(cut(head, width))}
+	lines := []string{v.pal.dim(iostreams.Truncate(head, width))}
 	nameWidth := 0
 	for _, r := range v.rows {
-		nameWidth = max(nameWidth, utf8.RuneCountInString(r.name))
+		nameWidth = max(nameWidth, iostreams.Cells(r.name))
 	}
 	for _, r := range v.rows {
 		glyph := v.pal.yellow("•")
@@ -186,7 +186,7 @@ func (v *liveView) block(now time.Time) []string {
 		case r.finished:
 			glyph = v.pal.red("✗")
 		}
-		lines = append(lines, glyph+" "+cut(r.text(now, nameWidth), width-2))
+		lines = append(lines, glyph+" "+iostreams.Truncate(r.text(now, nameWidth), width-2))
 	}
 	return lines
 }
@@ -200,7 +200,7 @@ func (r *serviceRow) text(now time.Time, nameWidth int) string {
 	if r.healthDone > 0 && (r.stage == failure.StageHealth || r.stage == failure.StageDone) {
 		state = fmt.Sprintf("healthy %d/%d", r.healthy, r.healthDone)
 	}
-	s := fmt.Sprintf("%-*s  %-9s  %-13s", nameWidth, r.name, stage, state)
+	s := fmt.Sprintf("%s  %-9s  %-13s", iostreams.PadRight(r.name, nameWidth), stage, state)
 	if r.counted {
 		s += fmt.Sprintf("  desired %d  running %d  pending %d  failed %d", r.desired, r.running, r.pending, r.fails)
 	}
@@ -219,16 +219,4 @@ func clockTime(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("%d:%02d", m, s)
-}
-
-// cut shortens s to n runes, marking the cut with an ellipsis.
-func cut(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-1]) + "…"
 }

@@ -1,13 +1,14 @@
 package report
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 func TestLiveFrames(t *testing.T) {
@@ -55,8 +56,8 @@ func TestLiveFrames(t *testing.T) {
 		t.Errorf("block:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 	for _, l := range lines {
-		if n := utf8.RuneCountInString(l); n > 59 {
-			t.Errorf("line of %d runes wraps a 60-column terminal: %q", n, l)
+		if n := iostreams.Cells(l); n > 59 {
+			t.Errorf("line of %d cells wraps a 60-column terminal: %q", n, l)
 		}
 	}
 	if last := v.frame(at(10*time.Second), true); !strings.HasSuffix(last, showCursor) {
@@ -92,7 +93,7 @@ func TestLiveRenderer(t *testing.T) {
 		name := map[bool]string{true: "finish", false: "close only"}[finish]
 		t.Run(name, func(t *testing.T) {
 			var stderr, stdout syncBuffer
-			r := New(Options{Stderr: &stderr, Stdout: &stdout, Progress: ProgressLive, RedrawEvery: time.Millisecond, Runbook: lookupTestRunbook})
+			r := New(Options{IO: iostreams.Test(&stdout, &stderr), Progress: ProgressLive, RedrawEvery: time.Millisecond, Runbook: lookupTestRunbook})
 			for _, e := range deployRollback().events {
 				r.Report(e)
 			}
@@ -117,25 +118,6 @@ func TestLiveRenderer(t *testing.T) {
 	}
 }
 
-func TestCut(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"tech-gateway", 20, "tech-gateway"},
-		{"tech-gateway", 12, "tech-gateway"},
-		{"tech-gateway", 5, "tech…"},
-		{"✓✓✓", 2, "✓…"},
-		{"abc", 0, ""},
-	}
-	for _, tt := range tests {
-		if got := cut(tt.in, tt.n); got != tt.want {
-			t.Errorf("cut(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestClockTime(t *testing.T) {
 	tests := map[time.Duration]string{0: "0:00", 59*time.Second + 900*time.Millisecond: "0:59", 61 * time.Second: "1:01", time.Hour + 2*time.Second: "1:00:02", -time.Second: "0:00"}
 	for d, want := range tests {
@@ -149,7 +131,7 @@ func TestClockTime(t *testing.T) {
 // runs goes above the block, whole, at the next frame.
 func TestWriterKeepsTheBlockWhole(t *testing.T) {
 	var stderr syncBuffer
-	r := New(Options{Stderr: &stderr, Progress: ProgressLive, RedrawEvery: time.Hour})
+	r := New(Options{IO: iostreams.Test(io.Discard, &stderr), Progress: ProgressLive, RedrawEvery: time.Hour})
 	w := r.Writer()
 	r.Report(event.StageStarted{Service: "svc", Stage: failure.StageRollout})
 	if _, err := w.Write([]byte("level=DEBUG msg=\"poll\" ")); err != nil {
@@ -168,5 +150,41 @@ func TestWriterKeepsTheBlockWhole(t *testing.T) {
 	}
 	if _, err := w.Write([]byte("after\n")); err != nil || !strings.HasSuffix(stderr.String(), "after\n") {
 		t.Errorf("after Close the writer does not write through: %v %q", err, stderr.String())
+	}
+}
+
+// TestLiveViewMeasuresCells lays out rows whose names are full-width or
+// emoji: every line fits the terminal in cells, and the stage column starts
+// at the same cell in every row.
+func TestLiveViewMeasuresCells(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		width int
+	}{
+		{"full-width name", []string{"web", "日本語サービス"}, 40},
+		{"emoji name", []string{"api", "🚀-launcher"}, 40},
+		{"narrow terminal", []string{"日本語サービス", "web"}, 16},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := newLiveView(testStart, func() int { return tt.width }, palette{})
+			for _, n := range tt.names {
+				v.apply(event.StageStarted{Service: n, Stage: failure.StageRollout}, testStart)
+			}
+			lines := v.block(testStart.Add(3 * time.Second))
+			var stageAt []int
+			for _, l := range lines {
+				if n := iostreams.Cells(l); n > tt.width-1 {
+					t.Errorf("line of %d cells wraps a %d-column terminal: %q", n, tt.width, l)
+				}
+				if i := strings.Index(l, "rollout"); i >= 0 {
+					stageAt = append(stageAt, iostreams.Cells(l[:i]))
+				}
+			}
+			if tt.width >= 40 && (len(stageAt) != len(tt.names) || stageAt[0] != stageAt[1]) {
+				t.Errorf("stage column at cells %v, want one column for %d rows:\n%s", stageAt, len(tt.names), strings.Join(lines, "\n"))
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
 // TestLiveViewOnPseudoTerminal renders a failing deploy on a real
@@ -31,15 +32,12 @@ func TestLiveViewOnPseudoTerminal(t *testing.T) {
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: rows, Cols: cols}); err != nil {
 		t.Fatal(err)
 	}
-	width, ok := Terminal(tty)
-	if !ok {
-		t.Fatal("the pseudo-terminal is not detected as a terminal")
+	streams := iostreams.System(tty, tty, func(string) (string, bool) { return "", false })
+	if !streams.ErrTTY || !streams.Color {
+		t.Fatal("the pseudo-terminal is not detected as a colour terminal")
 	}
-	if w := width(); w != cols {
+	if w := streams.ErrWidth(); w != cols {
 		t.Fatalf("width = %d, want %d", w, cols)
-	}
-	if _, ok := Terminal(&bytes.Buffer{}); ok {
-		t.Fatal("a buffer is detected as a terminal")
 	}
 
 	var raw bytes.Buffer
@@ -51,7 +49,7 @@ func TestLiveViewOnPseudoTerminal(t *testing.T) {
 
 	sc := deployRollback()
 	c := clock.NewFake(testStart)
-	r := New(Options{Stderr: tty, Stdout: tty, Progress: ProgressLive, Width: width, Now: c.Now,
+	r := New(Options{IO: streams, Progress: ProgressLive, Now: c.Now,
 		Runbook: lookupTestRunbook, RedrawEvery: time.Millisecond})
 	for _, e := range sc.events {
 		c.Advance(time.Second)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -36,18 +37,18 @@ const DefaultRedrawEvery = 100 * time.Millisecond
 
 // Options choose the views of one run.
 type Options struct {
-	Stdout, Stderr io.Writer
-	Output         string   // OutputText or OutputJSON
-	Progress       Progress // default ProgressPlain
-	Verbose        bool     // show every health attempt
+	// IO is where the result (Out) and progress (Err) go, and how wide the
+	// terminal is; nil: both discarded.
+	IO       *iostreams.IO
+	Output   string   // OutputText or OutputJSON
+	Progress Progress // default ProgressPlain
+	Verbose  bool     // show every health attempt
 	// Now stamps plain lines and times the live view; default time.Now.
 	// Tests fix it so golden files are stable.
 	Now func() time.Time
 	// Logger receives the records of ProgressJSON; nil: a JSON handler on
 	// Stderr. Its level decides whether debug records (attempts) appear.
 	Logger *slog.Logger
-	// Width is the terminal's width for ProgressLive; nil: 80 columns.
-	Width func() int
 	// RedrawEvery is the live view's redraw period; default
 	// DefaultRedrawEvery.
 	RedrawEvery time.Duration
@@ -88,17 +89,11 @@ func New(opts Options) *Renderer {
 	if opts.Progress == "" {
 		opts.Progress = ProgressPlain
 	}
-	if opts.Stdout == nil {
-		opts.Stdout = io.Discard
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = io.Discard
+	if opts.IO == nil {
+		opts.IO = iostreams.Test(io.Discard, io.Discard)
 	}
 	if opts.RedrawEvery <= 0 {
 		opts.RedrawEvery = DefaultRedrawEvery
-	}
-	if opts.Width == nil {
-		opts.Width = func() int { return defaultWidth }
 	}
 	if opts.Runbook == nil {
 		opts.Runbook = runbook.Lookup
@@ -108,11 +103,11 @@ func New(opts Options) *Renderer {
 	case ProgressJSON:
 		r.log = opts.Logger
 		if r.log == nil {
-			r.log = slog.New(slog.NewJSONHandler(opts.Stderr, nil))
+			r.log = slog.New(slog.NewJSONHandler(opts.IO.Err, nil))
 		}
 	case ProgressLive:
 		r.text.pal = palette{on: true}
-		r.live = newLiveView(opts.Now(), opts.Width, r.text.pal)
+		r.live = newLiveView(opts.Now(), opts.IO.ErrWidth, r.text.pal)
 		r.stop = make(chan struct{})
 		go r.redrawLoop(r.stop)
 	}
@@ -151,7 +146,7 @@ func (r *Renderer) show(e event.Event) {
 			b.WriteString(stamp(r.opts.Now(), text, r.text.pal))
 		}
 		r.gh.after(&b, e)
-		io.WriteString(r.opts.Stderr, b.String())
+		io.WriteString(r.opts.IO.Err, b.String())
 	}
 }
 
@@ -183,7 +178,7 @@ func (r *Renderer) Finish(doc Document) error {
 	if r.gh != nil {
 		var b strings.Builder
 		r.gh.end(&b)
-		io.WriteString(r.opts.Stderr, b.String())
+		io.WriteString(r.opts.IO.Err, b.String())
 	}
 	if r.opts.GitHub.Enabled {
 		errs = append(errs, r.opts.GitHub.write(doc, r.failures, r.opts.Runbook))
@@ -194,14 +189,14 @@ func (r *Renderer) Finish(doc Document) error {
 
 func (r *Renderer) writeResult(doc Document) error {
 	if r.opts.Output == OutputJSON {
-		enc := json.NewEncoder(r.opts.Stdout)
+		enc := json.NewEncoder(r.opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doc); err != nil {
 			return fmt.Errorf("write json document: %w", err)
 		}
 		return nil
 	}
-	if _, err := io.WriteString(r.opts.Stdout, Summary(doc)); err != nil {
+	if _, err := io.WriteString(r.opts.IO.Out, Summary(doc)); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
@@ -222,7 +217,7 @@ func (r *Renderer) stopLive() {
 	if r.live == nil {
 		return
 	}
-	io.WriteString(r.opts.Stderr, r.live.frame(r.opts.Now(), true))
+	io.WriteString(r.opts.IO.Err, r.live.frame(r.opts.Now(), true))
 	r.live = nil
 	r.text.pal = palette{}
 	close(r.stop)
@@ -238,7 +233,7 @@ func (r *Renderer) redrawLoop(stop <-chan struct{}) {
 		case <-t.C:
 			r.mu.Lock()
 			if r.live != nil && r.live.due(r.opts.Now()) {
-				io.WriteString(r.opts.Stderr, r.live.frame(r.opts.Now(), false))
+				io.WriteString(r.opts.IO.Err, r.live.frame(r.opts.Now(), false))
 			}
 			r.mu.Unlock()
 		}

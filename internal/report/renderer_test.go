@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -24,7 +26,7 @@ func run(t *testing.T, sc scenario, opts Options) (stderr, stdout string) {
 	t.Helper()
 	var errBuf, outBuf syncBuffer
 	c := clock.NewFake(testStart)
-	opts.Stderr, opts.Stdout, opts.Now, opts.Runbook = &errBuf, &outBuf, c.Now, lookupTestRunbook
+	opts.IO, opts.Now, opts.Runbook = iostreams.Test(&outBuf, &errBuf), c.Now, lookupTestRunbook
 	r := New(opts)
 	defer r.Close()
 	play(r, c, sc.events)
@@ -97,7 +99,7 @@ func TestFailureShownOnce(t *testing.T) {
 // the fix printed are the entry's own text, as `omdeploy runbook` shows.
 func TestFailureTextComesFromRunbook(t *testing.T) {
 	var stderr bytes.Buffer
-	r := New(Options{Stderr: &stderr})
+	r := New(Options{IO: iostreams.Test(io.Discard, &stderr)})
 	r.Report(event.Failure{Stage: failure.StageConfig, Message: "bad key", RunbookID: runbook.ConfigInvalid})
 	entry, _ := runbook.Lookup(runbook.ConfigInvalid)
 	for _, want := range []string{entry.Diagnosis, entry.Fix, "omdeploy runbook " + runbook.ConfigInvalid} {
@@ -359,7 +361,7 @@ func TestConcurrentReports(t *testing.T) {
 	for _, p := range []Progress{ProgressPlain, ProgressLive, ProgressJSON} {
 		t.Run(string(p), func(t *testing.T) {
 			var stderr syncBuffer
-			r := New(Options{Stderr: &stderr, Progress: p, GitHub: GitHub{Enabled: true}, RedrawEvery: 1})
+			r := New(Options{IO: iostreams.Test(io.Discard, &stderr), Progress: p, GitHub: GitHub{Enabled: true}, RedrawEvery: 1})
 			defer r.Close()
 			var wg sync.WaitGroup
 			for i := range 8 {
@@ -387,24 +389,23 @@ func TestConcurrentReports(t *testing.T) {
 
 func TestProgressFor(t *testing.T) {
 	tests := []struct {
-		name              string
-		logJSON, tty, off bool
-		env               map[string]string
-		want              Progress
+		name    string
+		logJSON bool
+		streams *iostreams.IO
+		want    Progress
 	}{
-		{"terminal", false, true, false, nil, ProgressLive},
-		{"pipe or CI", false, false, false, nil, ProgressPlain},
-		{"--no-color on a terminal", false, true, true, nil, ProgressPlain},
-		{"NO_COLOR=1", false, true, false, map[string]string{"NO_COLOR": "1"}, ProgressPlain},
-		{"NO_COLOR=yes", false, true, false, map[string]string{"NO_COLOR": "yes"}, ProgressPlain},
-		{"NO_COLOR empty", false, true, false, map[string]string{"NO_COLOR": ""}, ProgressLive},
-		{"TERM=dumb", false, true, false, map[string]string{"TERM": "dumb"}, ProgressPlain},
-		{"--log-format json wins", true, true, false, nil, ProgressJSON},
+		{"colour terminal", false, iostreams.TestTerminal(io.Discard, io.Discard, nil), ProgressLive},
+		{"pipe or CI", false, iostreams.Test(io.Discard, io.Discard), ProgressPlain},
+		{"terminal without colour (--no-color, NO_COLOR, TERM=dumb)", false, func() *iostreams.IO {
+			s := iostreams.TestTerminal(io.Discard, io.Discard, nil)
+			s.DisableColor()
+			return s
+		}(), ProgressPlain},
+		{"--log-format json wins", true, iostreams.TestTerminal(io.Discard, io.Discard, nil), ProgressJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
-			if got := ProgressFor(tt.logJSON, tt.tty, tt.off, lookup); got != tt.want {
+			if got := ProgressFor(tt.logJSON, tt.streams); got != tt.want {
 				t.Errorf("ProgressFor = %s, want %s", got, tt.want)
 			}
 		})

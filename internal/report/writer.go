@@ -30,7 +30,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		w.r.live.above(lines)
 		return len(p), nil
 	}
-	if _, err := io.WriteString(w.r.opts.Stderr, lines); err != nil {
+	if _, err := io.WriteString(w.r.opts.IO.Err, lines); err != nil {
 		return 0, err
 	}
 	return len(p), nil
