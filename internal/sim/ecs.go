@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -28,7 +29,7 @@ func (s *Sim) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInpu
 	s.advance()
 	out := &ecs.DescribeServicesOutput{}
 	for _, name := range in.Services {
-		svc := c.services[name[strings.LastIndex(name, "/")+1:]]
+		svc := c.services[lastSegment(name)]
 		if svc == nil {
 			out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, c.name, name)), Reason: aws.String("MISSING")})
 			continue
@@ -41,7 +42,7 @@ func (s *Sim) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInpu
 func (svc *service) describe() ecstypes.Service {
 	out := ecstypes.Service{
 		ServiceName: aws.String(svc.name), ServiceArn: aws.String(svc.arn), ClusterArn: aws.String(svc.cluster.arn),
-		Status: aws.String("ACTIVE"), TaskDefinition: aws.String(svc.taskDef), DesiredCount: svc.desired,
+		Status: aws.String(svc.status()), TaskDefinition: aws.String(svc.taskDef), DesiredCount: svc.desired,
 		LaunchType: ecstypes.LaunchTypeFargate, CreatedAt: aws.Time(svc.created),
 		Events: slices.Clone(svc.events),
 	}
@@ -86,10 +87,22 @@ func (s *Sim) DescribeClusters(ctx context.Context, in *ecs.DescribeClustersInpu
 		}
 		out.Clusters = append(out.Clusters, ecstypes.Cluster{
 			ClusterName: aws.String(c.name), ClusterArn: aws.String(c.arn), Status: aws.String("ACTIVE"),
-			ActiveServicesCount: int32(len(c.services)), RunningTasksCount: runningTasks(c),
+			ActiveServicesCount: activeServices(c), RunningTasksCount: runningTasks(c),
 		})
 	}
 	return out, nil
+}
+
+// activeServices counts the cluster's services that are not deleted.
+// s.mu is held.
+func activeServices(c *cluster) int32 {
+	var n int32
+	for _, svc := range c.services {
+		if !svc.deleted {
+			n++
+		}
+	}
+	return n
 }
 
 // runningTasks counts the cluster's RUNNING tasks. s.mu is held.
@@ -132,6 +145,13 @@ func (s *Sim) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDe
 	if aws.ToString(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
 		return nil, apiError("ClientException", "Family and containerDefinitions are required.")
 	}
+	if aws.ToString(in.Memory) == "" {
+		for _, c := range in.ContainerDefinitions {
+			if c.Memory == nil && c.MemoryReservation == nil {
+				return nil, apiError("ClientException", fmt.Sprintf("Invalid setting for container '%s'. At least one of 'memory' or 'memoryReservation' must be specified.", aws.ToString(c.Name)))
+			}
+		}
+	}
 	td := s.register(ecstypes.TaskDefinition{
 		ContainerDefinitions: slices.Clone(in.ContainerDefinitions), Family: in.Family, Cpu: in.Cpu,
 		EnableFaultInjection: in.EnableFaultInjection, EphemeralStorage: in.EphemeralStorage,
@@ -141,12 +161,12 @@ func (s *Sim) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDe
 		RuntimePlatform: in.RuntimePlatform, TaskRoleArn: in.TaskRoleArn,
 		TrustedExecutionConfiguration: in.TrustedExecutionConfiguration, Volumes: in.Volumes,
 	}, slices.Clone(in.Tags))
-	td.ContainerDefinitions = slices.Clone(td.ContainerDefinitions)
 	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: &td, Tags: slices.Clone(in.Tags)}, nil
 }
 
-// ListTaskDefinitions lists a family's revisions, ascending unless Sort is
-// DESC, in one page.
+// ListTaskDefinitions lists a family's revisions, by family and then
+// revision number (so :10 comes after :9), ascending unless Sort is DESC, in
+// one page.
 func (s *Sim) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, _ ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -157,18 +177,21 @@ func (s *Sim) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitio
 	if status == "" {
 		status = ecstypes.TaskDefinitionStatusActive
 	}
-	out := &ecs.ListTaskDefinitionsOutput{}
-	for family, revs := range s.families {
-		if in.FamilyPrefix != nil && family != *in.FamilyPrefix {
-			continue
+	var families []string
+	for family := range s.families {
+		if in.FamilyPrefix == nil || family == *in.FamilyPrefix {
+			families = append(families, family)
 		}
-		for _, td := range revs {
+	}
+	slices.Sort(families)
+	out := &ecs.ListTaskDefinitionsOutput{}
+	for _, family := range families {
+		for _, td := range s.families[family] { // in revision order
 			if td.td.Status == status {
 				out.TaskDefinitionArns = append(out.TaskDefinitionArns, arnOf(td.td))
 			}
 		}
 	}
-	slices.Sort(out.TaskDefinitionArns)
 	if in.Sort == ecstypes.SortOrderDesc {
 		slices.Reverse(out.TaskDefinitionArns)
 	}
@@ -204,9 +227,12 @@ func (s *Sim) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ .
 		return nil, err
 	}
 	s.advance()
-	svc := c.services[aws.ToString(in.Service)]
+	svc := c.services[lastSegment(aws.ToString(in.Service))]
 	if svc == nil {
 		return nil, apiError("ServiceNotFoundException", "Service not found.")
+	}
+	if svc.deleted {
+		return nil, apiError("ServiceNotActiveException", "Service was not ACTIVE.")
 	}
 	if in.DesiredCount != nil {
 		svc.desired = *in.DesiredCount
@@ -225,6 +251,40 @@ func (s *Sim) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ .
 		s.startDeployment(svc, d)
 	}
 	return &ecs.UpdateServiceOutput{Service: ptr(svc.describe())}, nil
+}
+
+// DeleteService deletes a service (for tests of a service deleted under a
+// deploy; omdeploy never calls it): with Force, or once scaled to zero, as
+// ECS requires. Its tasks stop at once and it stays describable as
+// INACTIVE; ECS passes through DRAINING while tasks stop, which the
+// simulator skips.
+func (s *Sim) DeleteService(ctx context.Context, in *ecs.DeleteServiceInput, _ ...func(*ecs.Options)) (*ecs.DeleteServiceOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.call(ctx, "DeleteService"); err != nil {
+		return nil, err
+	}
+	c, err := s.cluster(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	s.advance()
+	svc := c.services[lastSegment(aws.ToString(in.Service))]
+	switch {
+	case svc == nil:
+		return nil, apiError("ServiceNotFoundException", "Service not found.")
+	case svc.deleted:
+		return nil, apiError("ServiceNotActiveException", "Service was not ACTIVE.")
+	case svc.desired > 0 && !aws.ToBool(in.Force):
+		return nil, apiError("InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
+	}
+	now := s.clk.Now()
+	for _, d := range svc.deployments {
+		s.stopTasks(svc, d, d.running, now, "Service deleted")
+		d.next, d.replaceAt = time.Time{}, time.Time{}
+	}
+	svc.desired, svc.deleted = 0, true
+	return &ecs.DeleteServiceOutput{Service: ptr(svc.describe())}, nil
 }
 
 // ListTasks lists a cluster's tasks by service, startedBy and desired
@@ -314,3 +374,6 @@ func (td *taskDef) copy() *ecstypes.TaskDefinition {
 	c.ContainerDefinitions = slices.Clone(td.td.ContainerDefinitions)
 	return &c
 }
+
+// lastSegment is the name at the end of an ARN, or the name itself.
+func lastSegment(name string) string { return name[strings.LastIndex(name, "/")+1:] }

@@ -26,6 +26,15 @@ type service struct {
 	deployments []*deployment           // PRIMARY first
 	events      []ecstypes.ServiceEvent // newest first
 	script      []Rollout
+	deleted     bool // DeleteService: INACTIVE, and UpdateService refuses it
+}
+
+// status is the service's ECS status.
+func (svc *service) status() string {
+	if svc.deleted {
+		return "INACTIVE"
+	}
+	return "ACTIVE"
 }
 
 type deployment struct {

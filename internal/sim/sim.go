@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -220,11 +221,7 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 		Cpu: aws.String("256"), Memory: aws.String("512"),
 		ExecutionRoleArn: aws.String("arn:aws:iam::" + Account + ":role/ecsTaskExecutionRole"),
 	}, nil)
-	c := s.clusters[spec.Cluster]
-	if c == nil {
-		c = &cluster{name: spec.Cluster, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, spec.Cluster), services: map[string]*service{}}
-		s.clusters[spec.Cluster] = c
-	}
+	c := s.ensureCluster(spec.Cluster)
 	now := s.clk.Now()
 	svc := &service{
 		name: spec.Name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, spec.Cluster, spec.Name),
@@ -244,9 +241,34 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 	return arnOf(td)
 }
 
+// AddCluster creates an empty cluster, unless it exists.
+func (s *Sim) AddCluster(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ensureCluster(name)
+}
+
+// ensureCluster returns the cluster, creating it if needed. s.mu is held.
+func (s *Sim) ensureCluster(name string) *cluster {
+	c := s.clusters[name]
+	if c == nil {
+		c = &cluster{name: name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name), services: map[string]*service{}}
+		s.clusters[name] = c
+	}
+	return c
+}
+
 // register stores a new revision of td's family. s.mu is held.
 func (s *Sim) register(td ecstypes.TaskDefinition, tags []ecstypes.Tag) ecstypes.TaskDefinition {
 	family := aws.ToString(td.Family)
+	td.ContainerDefinitions = slices.Clone(td.ContainerDefinitions)
+	for i := range td.ContainerDefinitions {
+		// ECS stores an omitted essential as true, and the diagnosis reads
+		// it to pick the container whose logs explain a stopped task.
+		if td.ContainerDefinitions[i].Essential == nil {
+			td.ContainerDefinitions[i].Essential = aws.Bool(true)
+		}
+	}
 	rev := int32(len(s.families[family]) + 1)
 	td.Revision = rev
 	td.TaskDefinitionArn = aws.String(fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", Region, Account, family, rev))
