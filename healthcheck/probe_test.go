@@ -3,9 +3,11 @@ package healthcheck
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,11 @@ func TestProbe(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(status(200))
 	t.Cleanup(tlsSrv.Close)
 	refused := "http://" + freeAddr(t)
+	var dnsDials atomic.Int32
+	countedMiss := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dnsDials.Add(1)
+		return dnsMiss(ctx, network, addr)
+	}
 
 	tests := []struct {
 		name     string
@@ -43,7 +50,7 @@ func TestProbe(t *testing.T) {
 		},
 		{name: "untrusted certificate", base: tlsSrv.URL, want: ClassTLS, detail: "x509: certificate signed by unknown authority"},
 		{name: "connection refused", base: refused, want: ClassTransient, detail: "connection refused"},
-		{name: "DNS miss is not retried", base: "http://api.nowhere.example", opts: func(o *Options) { o.DialContext = dnsMiss }, want: ClassDNS, detail: `no such host "api.nowhere.example"`},
+		{name: "DNS miss is not retried", base: "http://api.nowhere.example", opts: func(o *Options) { o.DialContext = countedMiss }, want: ClassDNS, detail: `no such host "api.nowhere.example"`},
 		{
 			name: "slow answer is cut at the attempt timeout", steps: times(1, stall(5*time.Second)), opts: func(o *Options) { o.AttemptTimeout = 100 * time.Millisecond },
 			want: ClassTransient, detail: "no answer within the 100ms attempt timeout",
@@ -65,10 +72,12 @@ func TestProbe(t *testing.T) {
 			}
 			rec := &event.Recorder{}
 			opts := fast(rec)
+			// Without retries one slow TLS handshake on a loaded machine
+			// would be the verdict; only the stall case wants a timeout.
+			opts.AttemptTimeout = 10 * time.Second
 			if tt.opts != nil {
 				tt.opts(&opts)
 			}
-			start := time.Now()
 			got := New(opts).Probe(ctxFor(t), base, ep)
 
 			if got.Class != tt.want || got.StatusCode != tt.status || !strings.Contains(got.Detail, tt.detail) {
@@ -76,9 +85,6 @@ func TestProbe(t *testing.T) {
 			}
 			if got.OK() != (tt.want == ClassPass) {
 				t.Errorf("OK() = %v for class %s", got.OK(), got.Class)
-			}
-			if el := time.Since(start); el > time.Second {
-				t.Errorf("took %s, want one attempt", el)
 			}
 			if tt.want != ClassInvalid && got.URL != base+ep.Path {
 				t.Errorf("URL = %q, want %q", got.URL, base+ep.Path)
@@ -88,6 +94,9 @@ func TestProbe(t *testing.T) {
 				if len(reqs) != 1 || reqs[0].requestID != got.RequestID {
 					t.Errorf("server saw %+v, want exactly one request with ID %q", reqs, got.RequestID)
 				}
+			}
+			if tt.want == ClassDNS && dnsDials.Load() != 1 {
+				t.Errorf("%d dials, want one", dnsDials.Load())
 			}
 			if ev := rec.Events(); len(ev) != 0 {
 				t.Errorf("Probe reported %+v, want no events", ev)
@@ -102,7 +111,9 @@ func TestProbeRedactsTheURLAndEchoedSecrets(t *testing.T) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(w, "denied %s", r.URL.RequestURI())
 	})
-	got := New(fast(nil)).Probe(ctxFor(t), srv.URL, config.Endpoint{Path: "/healthz?token=" + token})
+	opts := fast(nil)
+	opts.AttemptTimeout = 10 * time.Second
+	got := New(opts).Probe(ctxFor(t), srv.URL, config.Endpoint{Path: "/healthz?token=" + token})
 	if got.Class != ClassAuth || strings.Contains(fmt.Sprintf("%+v", got), token) {
 		t.Fatalf("Probe = %+v, want auth with %q masked", got, token)
 	}
