@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -37,27 +38,59 @@ type probeKey struct{}
 // so the state rides in the request context; only the goroutine running Do
 // touches it (the hook and CheckRetry run there in turn).
 type probe struct {
-	service  string
-	url      string // redacted
-	ep       config.Endpoint
-	red      redactor
-	began    time.Time
+	service string
+	url     string // redacted
+	ep      config.Endpoint
+	red     redactor
+	began   time.Time
+	// once stops after the first attempt whatever it saw: the one-shot
+	// probe takes the same path as the checker, without the retry policy.
+	once     bool
 	attempts int
 
 	requestID string    // of the current attempt
 	start     time.Time // of the current attempt
 
-	status    int    // of the last attempt that got a response
-	finalURL  string // redacted; set when redirected
-	last      string // what the last finished attempt saw
-	notFound  int    // 404/405 answers so far
+	status    int      // of the last attempt that got a response
+	finalURL  string   // redacted; set when redirected
+	last      string   // what the last finished attempt saw
+	latest    *outcome // the last finished attempt, interrupted or not
+	notFound  int      // 404/405 answers so far
 	dnsMisses int
 	done      *outcome // the attempt that ended the check: pass or fail fast
+}
+
+func newProbe(service, rawURL string, ep config.Endpoint) *probe {
+	p := &probe{service: service, ep: ep, red: newRedactor(rawURL), began: time.Now()}
+	if u, err := url.Parse(rawURL); err == nil {
+		p.url = redactURL(u)
+	} else {
+		p.url = p.red.scrub(rawURL)
+	}
+	return p
 }
 
 func probeFrom(ctx context.Context) *probe {
 	p, _ := ctx.Value(probeKey{}).(*probe)
 	return p
+}
+
+// do runs p's attempts of one GET through the shared client: one when
+// p.once, else until the retry policy or ctx ends them. Do's own result is
+// not the verdict: when the budget ends during a backoff it returns only
+// the context error, and the last status would be lost. The probe has seen
+// every attempt; Do's error matters only when there was none.
+func (c *Checker) do(ctx context.Context, p *probe, rawURL string) error {
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, probeKey{}, p), http.MethodGet, rawURL, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := c.client.Do(req)
+	if resp != nil {
+		resp.Body.Close()
+	}
+	return err
 }
 
 // attemptHook runs before every attempt: it stamps a new request ID. The
@@ -74,40 +107,60 @@ func (c *Checker) attemptHook(_ retryablehttp.Logger, req *http.Request, _ int) 
 	req.Header.Set(RequestIDHeader, p.requestID)
 }
 
-// checkRetry is the retry policy: it classifies the attempt, reports it, and
-// says whether to try again. The context comes first: once the run is
-// interrupted or the budget is spent, nothing is retried.
+// checkRetry is the retry policy: it has the attempt classified and
+// recorded, then says whether to try again. Once the run is interrupted or
+// the budget is spent, nothing is retried.
 func (c *Checker) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	p := probeFrom(ctx)
 	if p == nil {
 		return false, errors.New("healthcheck: request without a probe")
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		c.record(ctx, p, resp, outcome{kind: kindInterrupted, desc: ctxErr.Error()})
-		return false, ctxErr
+	o := c.attempted(ctx, p, resp, err)
+	if o.class == ClassInterrupted {
+		return false, ctx.Err()
 	}
-	o := c.classify(p, resp, err)
-	c.record(ctx, p, resp, o)
-	switch o.kind {
-	case kindTransient:
+	if !p.once && c.again(p, &o) {
 		return true, nil
-	case kindNotFound:
-		p.notFound++
-		if c.opts.NotFoundRetries > 0 && p.notFound <= c.opts.NotFoundRetries {
-			return true, nil
-		}
-		o.kind = kindPhantom
-	case kindDNS:
-		p.dnsMisses++
-		if c.opts.DNSRetries > 0 && p.dnsMisses <= c.opts.DNSRetries {
-			return true, nil
-		}
 	}
 	p.done = &o
-	if o.kind == kindPass {
+	if o.class == ClassPass {
 		return false, nil
 	}
 	return false, fmt.Errorf("GET %s: %s", p.url, o.desc)
+}
+
+// attempted is the verdict on one finished attempt, the single step both
+// Check and Probe are made of: the context comes first, then the answer is
+// classified, and the attempt is recorded.
+func (c *Checker) attempted(ctx context.Context, p *probe, resp *http.Response, err error) outcome {
+	var o outcome
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		o = outcome{class: ClassInterrupted, desc: ctxErr.Error()}
+	} else {
+		o = c.classify(p, resp, err)
+	}
+	c.record(ctx, p, resp, o)
+	return o
+}
+
+// again says whether a classified attempt is worth another: transient
+// answers until the budget ends, "not found" and DNS misses only briefly.
+// A 404/405 that outlasts its retries becomes a phantom route.
+func (c *Checker) again(p *probe, o *outcome) bool {
+	switch o.class {
+	case ClassTransient:
+		return true
+	case ClassNotFound:
+		p.notFound++
+		if c.opts.NotFoundRetries > 0 && p.notFound <= c.opts.NotFoundRetries {
+			return true
+		}
+		o.class = classPhantom
+	case ClassDNS:
+		p.dnsMisses++
+		return c.opts.DNSRetries > 0 && p.dnsMisses <= c.opts.DNSRetries
+	}
+	return false
 }
 
 // record reports one finished attempt and logs it at debug level with its
@@ -125,17 +178,23 @@ func (c *Checker) record(ctx context.Context, p *probe, resp *http.Response, o o
 			}
 		}
 	}
-	if o.kind != kindInterrupted {
+	p.latest = &o
+	if o.class != ClassInterrupted {
 		p.last = o.desc
 	}
 	ev := event.HealthAttempt{
 		At: time.Now(), Service: p.service, URL: p.url, Attempt: p.attempts,
 		StatusCode: status, RequestID: p.requestID, Duration: d,
 	}
-	if o.kind != kindPass {
+	if o.class != ClassPass {
 		ev.Err = o.desc
 	}
-	c.rep.Report(ev)
+	// A one-shot probe's verdict belongs to its caller, who shows it in
+	// its own terms (preflight: a check); the health stage's events would
+	// claim a health stage that is not running.
+	if !p.once {
+		c.rep.Report(ev)
+	}
 	c.log.DebugContext(ctx, "health attempt",
 		keyService, p.service, keyURL, p.url, keyAttempt, p.attempts, keyRequestID, p.requestID,
 		keyStatus, status, keyDuration, d, keyOutcome, o.desc)

@@ -31,27 +31,48 @@ var (
 	ErrRedirects    = errors.New("too many redirects")
 )
 
-type kind int
+// Class is what one attempt's answer means. The retrying checker and the
+// one-shot probe classify every answer the same way; only the checker
+// decides, from a run of classes, whether to try again.
+type Class int
 
+// The classes of an attempt.
 const (
-	kindPass        kind = iota
-	kindTransient        // retried until the budget: the service is still shifting traffic
-	kindNotFound         // 404/405, retried briefly: old tasks may still answer
-	kindPhantom          // 404/405 after the brief retries
-	kindDNS              // no such host, retried briefly
-	kindAuth             // 401/403
-	kindTLS              // certificate not trusted, wrong name, expired, not TLS at all
-	kindBody             // status passed, body did not
-	kindStatus           // any other status the config does not expect
-	kindRedirects        // more than MaxRedirects
-	kindInterrupted      // the context ended during the attempt
+	ClassPass        Class = iota
+	ClassTransient         // retried until the budget: the service is still shifting traffic
+	ClassNotFound          // 404/405, retried briefly: old tasks may still answer
+	ClassDNS               // no such host, retried briefly
+	ClassAuth              // 401/403
+	ClassTLS               // certificate not trusted, wrong name, expired, not TLS at all
+	ClassBody              // status passed, body did not
+	ClassStatus            // any other status the config does not expect
+	ClassRedirects         // more than MaxRedirects
+	ClassInterrupted       // the context ended during the attempt
+	ClassInvalid           // no request could be made of the URL (a probe's only; Check fails it without a class)
+	// classPhantom is the checker's verdict on a 404/405 that outlasted
+	// its brief retries; no single attempt has it, so it is not exported.
+	classPhantom
 )
+
+var classNames = [...]string{
+	ClassPass: "pass", ClassTransient: "transient", ClassNotFound: "not_found", ClassDNS: "dns",
+	ClassAuth: "auth", ClassTLS: "tls", ClassBody: "body", ClassStatus: "status",
+	ClassRedirects: "redirects", ClassInterrupted: "interrupted", ClassInvalid: "invalid", classPhantom: "phantom_route",
+}
+
+// String is the class's stable name, for logs and tests.
+func (c Class) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "Class(" + strconv.Itoa(int(c)) + ")"
+}
 
 // outcome is what one attempt saw.
 type outcome struct {
-	kind kind
-	desc string // for events, logs and messages; redacted
-	host string // for DNS and TLS failures
+	class Class
+	desc  string // for events, logs and messages; redacted
+	host  string // for DNS and TLS failures
 }
 
 const (
@@ -70,43 +91,43 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 	desc := statusText(resp)
 	if expected(p.ep, resp.StatusCode) {
 		if p.ep.ExpectBody == "" {
-			return outcome{kind: kindPass, desc: desc}
+			return outcome{class: ClassPass, desc: desc}
 		}
 		body, rerr := io.ReadAll(io.LimitReader(resp.Body, matchLimit))
 		if rerr != nil {
-			return outcome{kind: kindTransient, desc: desc + " but reading the body failed: " + c.describeErr(p, rerr)}
+			return outcome{class: ClassTransient, desc: desc + " but reading the body failed: " + c.describeErr(p, rerr)}
 		}
 		if bodyMatches(body, p.ep.ExpectBody) {
-			return outcome{kind: kindPass, desc: desc}
+			return outcome{class: ClassPass, desc: desc}
 		}
-		return outcome{kind: kindBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.snippet(body))}
+		return outcome{class: ClassBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.snippet(body))}
 	}
 
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests, code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported:
-		return outcome{kind: kindTransient, desc: desc}
+		return outcome{class: ClassTransient, desc: desc}
 	case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
-		return outcome{kind: kindNotFound, desc: desc}
+		return outcome{class: ClassNotFound, desc: desc}
 	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return outcome{kind: kindAuth, desc: desc + "; body: " + p.red.snippet(readSnippet(resp.Body))}
+		return outcome{class: ClassAuth, desc: desc + "; body: " + p.red.snippet(readSnippet(resp.Body))}
 	default:
-		return outcome{kind: kindStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.snippet(readSnippet(resp.Body)))}
+		return outcome{class: ClassStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.snippet(readSnippet(resp.Body)))}
 	}
 }
 
 func (c *Checker) classifyErr(p *probe, err error) outcome {
 	var limit redirectLimit
 	if errors.As(err, &limit) {
-		return outcome{kind: kindRedirects, desc: limit.Error()}
+		return outcome{class: ClassRedirects, desc: limit.Error()}
 	}
 	if msg, ok := tlsProblem(err); ok {
-		return outcome{kind: kindTLS, desc: p.red.scrub(msg)}
+		return outcome{class: ClassTLS, desc: p.red.scrub(msg)}
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
-		return outcome{kind: kindDNS, desc: fmt.Sprintf("no such host %q", dns.Name), host: dns.Name}
+		return outcome{class: ClassDNS, desc: fmt.Sprintf("no such host %q", dns.Name), host: dns.Name}
 	}
-	return outcome{kind: kindTransient, desc: c.describeErr(p, err)}
+	return outcome{class: ClassTransient, desc: c.describeErr(p, err)}
 }
 
 // describeErr says what a transport error means without the URL, which the
@@ -178,19 +199,19 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // failure turns the attempt that ended the check into the endpoint's error
 // and runbook entry.
 func (p *probe) failure(o outcome) (string, error) {
-	switch o.kind {
-	case kindPhantom:
+	switch o.class {
+	case classPhantom:
 		return runbook.HealthPhantomRoute, fmt.Errorf("GET %s: %w: %s on %d of %d attempt(s); the endpoint list in the config and the service's routes disagree",
 			p.url, ErrPhantomRoute, o.desc, p.notFound, p.attempts)
-	case kindDNS:
+	case ClassDNS:
 		return runbook.HealthDNS, fmt.Errorf("GET %s: %w: %s, after %d attempt(s)", p.url, ErrDNSNotFound, o.desc, p.attempts)
-	case kindAuth:
+	case ClassAuth:
 		return runbook.HealthAuth, fmt.Errorf("GET %s: %w: %s; a health endpoint must answer without credentials", p.url, ErrAuth, o.desc)
-	case kindTLS:
+	case ClassTLS:
 		return runbook.HealthTLS, fmt.Errorf("GET %s: %w: %s", p.url, ErrTLS, o.desc)
-	case kindBody:
+	case ClassBody:
 		return runbook.HealthBodyMismatch, fmt.Errorf("GET %s: %w: %s", p.url, ErrBodyMismatch, o.desc)
-	case kindRedirects:
+	case ClassRedirects:
 		return runbook.HealthRedirects, fmt.Errorf("GET %s: %w: %s", p.url, ErrRedirects, o.desc)
 	default:
 		return runbook.HealthStatus, fmt.Errorf("GET %s: %w: %s", p.url, ErrStatus, o.desc)

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -22,34 +19,14 @@ const userAgent = "omdeploy-healthcheck"
 // endpoint checks one URL until it passes, fails for good, or ctx (the
 // service's budget) ends, then reports the verdict.
 func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep config.Endpoint, budget time.Duration) (Result, error) {
-	p := &probe{service: service, ep: ep, red: newRedactor(rawURL), began: time.Now()}
-	u, perr := url.Parse(rawURL)
-	if perr == nil {
-		p.url = redactURL(u)
-	} else {
-		p.url = p.red.scrub(rawURL)
-	}
+	p := newProbe(service, rawURL, ep)
+	doErr := c.do(ctx, p, rawURL)
 
-	// Do's own result is not the verdict: when the budget ends during a
-	// backoff it returns only the context error, and the last status would
-	// be lost. The probe has seen every attempt.
-	var doErr error
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, probeKey{}, p), http.MethodGet, rawURL, nil)
-	if err != nil {
-		doErr = err
-	} else {
-		req.Header.Set("User-Agent", userAgent)
-		var resp *http.Response
-		resp, doErr = c.client.Do(req)
-		if resp != nil {
-			resp.Body.Close()
-		}
-	}
-
+	var err error
 	res := Result{URL: p.url, FinalURL: p.finalURL, Attempts: p.attempts, StatusCode: p.status, Elapsed: time.Since(p.began)}
 	var id string
 	switch {
-	case p.done != nil && p.done.kind == kindPass:
+	case p.done != nil && p.done.class == ClassPass:
 		res.OK = true
 	case p.done != nil:
 		id, err = p.failure(*p.done)
@@ -72,7 +49,7 @@ func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep confi
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		vars := map[string]string{"url": p.url, "expected": strconv.Quote(ep.ExpectBody)}
-		if u != nil {
+		if u, perr := url.Parse(rawURL); perr == nil {
 			vars["host"] = u.Hostname()
 		}
 		c.rep.Report(event.Failure{

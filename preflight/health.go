@@ -2,17 +2,14 @@ package preflight
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -20,13 +17,11 @@ import (
 // retrying verification happens after the rollout.
 const baselineTimeout = 2 * time.Second
 
-// maxBaselineBody is how much of a body is searched for expect_body.
-const maxBaselineBody = 64 << 10
-
 // checkHealth is the runbook's "start with health checks": the endpoints
 // are declared and well-formed, and each answers one GET before the deploy,
-// so a later health failure is known to be the deploy's. It warns, never
-// fails: the running version's health is not this deploy's to block on.
+// so a later health failure is known to be the deploy's. The GET is
+// healthcheck's one-shot probe, so an answer means here what it will mean
+// after the rollout.
 func (r *runner) checkHealth(ctx context.Context, svc config.Service) Check {
 	h := svc.Health
 	if h == nil || len(h.Endpoints) == 0 {
@@ -45,19 +40,22 @@ func (r *runner) checkHealth(ctx context.Context, svc config.Service) Check {
 		}
 	}
 
-	results := make([]baseline, len(h.Endpoints))
+	results := make([]healthcheck.ProbeResult, len(h.Endpoints))
 	var wg sync.WaitGroup
 	for i, e := range h.Endpoints {
-		wg.Go(func() { results[i] = r.getBaseline(ctx, strings.TrimRight(h.BaseURL, "/")+e.Path, e) })
+		wg.Go(func() { results[i] = r.health.Probe(ctx, h.BaseURL, e) })
 	}
 	wg.Wait()
 
+	// Every answer short of a pass only warns: the running version's health
+	// is not this deploy's to block on, and a deploy is often its fix (a
+	// 503, a phantom route, a bad certificate on the old tasks).
 	lines := make([]string, len(results))
 	firstBad := ""
-	for i, b := range results {
-		lines[i] = b.summary
-		if !b.ok && firstBad == "" {
-			firstBad = b.url
+	for i, p := range results {
+		lines[i] = baselineLine(p)
+		if !p.OK() && firstBad == "" {
+			firstBad = p.URL
 		}
 	}
 	if firstBad != "" {
@@ -67,71 +65,12 @@ func (r *runner) checkHealth(ctx context.Context, svc config.Service) Check {
 	return pass("baseline GET before the deploy: %s", strings.Join(lines, "; "))
 }
 
-type baseline struct {
-	url     string // redacted
-	ok      bool
-	summary string
-}
-
-func (r *runner) getBaseline(ctx context.Context, raw string, e config.Endpoint) baseline {
-	shown := raw
-	if u, err := url.Parse(raw); err == nil {
-		shown = u.Redacted()
+// baselineLine is one endpoint's part of the message: how fast it passed,
+// or what it saw in healthcheck's own words, so the baseline and the
+// verification after the rollout describe an answer the same way.
+func baselineLine(p healthcheck.ProbeResult) string {
+	if p.OK() {
+		return fmt.Sprintf("%s %d in %s", p.URL, p.StatusCode, p.Elapsed.Round(time.Millisecond))
 	}
-	b := baseline{url: shown}
-	ctx, cancel := context.WithTimeout(ctx, baselineTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
-	if err != nil {
-		b.summary = fmt.Sprintf("%s: %v", shown, err)
-		return b
-	}
-	req.Header.Set("User-Agent", "omdeploy-preflight")
-	start := r.clk.Now()
-	resp, err := r.http.Do(req)
-	if err != nil {
-		b.summary = fmt.Sprintf("%s: %v", shown, unwrapURLError(err))
-		return b
-	}
-	defer resp.Body.Close()
-	elapsed := r.clk.Now().Sub(start).Round(time.Millisecond)
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBaselineBody))
-	switch {
-	case !statusOK(resp.StatusCode, e.ExpectStatus):
-		b.summary = fmt.Sprintf("%s: %d, expected %s", shown, resp.StatusCode, expectedStatus(e.ExpectStatus))
-	case e.ExpectBody != "" && !strings.Contains(string(body), e.ExpectBody):
-		b.summary = fmt.Sprintf("%s: %d but the body lacks %q", shown, resp.StatusCode, e.ExpectBody)
-	default:
-		b.ok = true
-		b.summary = fmt.Sprintf("%s %d in %s", shown, resp.StatusCode, elapsed)
-	}
-	return b
-}
-
-func statusOK(code int, expect []int) bool {
-	if len(expect) == 0 {
-		return code >= 200 && code < 300
-	}
-	return slices.Contains(expect, code)
-}
-
-func expectedStatus(expect []int) string {
-	if len(expect) == 0 {
-		return "2xx"
-	}
-	s := make([]string, len(expect))
-	for i, c := range expect {
-		s[i] = fmt.Sprint(c)
-	}
-	return strings.Join(s, " or ")
-}
-
-// unwrapURLError drops *url.Error's "Get URL:" prefix, since the URL is
-// already in the summary.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+	return fmt.Sprintf("%s: %s", p.URL, p.Detail)
 }

@@ -57,13 +57,13 @@ func TestHealthContract(t *testing.T) {
 			name:        "phantom route warns, never fails",
 			health:      &config.Health{BaseURL: srv.URL, Endpoints: []config.Endpoint{{Path: "/healthz"}, {Path: "/api/health"}}},
 			wantStatus:  event.StatusWarn,
-			wantRunbook: runbook.HealthBaseline, wantInMsg: []string{"/api/health: 404, expected 2xx", "/healthz 200"},
+			wantRunbook: runbook.HealthBaseline, wantInMsg: []string{"/api/health: 404 Not Found", "/healthz 200"},
 		},
 		{
 			name:        "body lacks expected text",
 			health:      &config.Health{BaseURL: srv.URL, Endpoints: []config.Endpoint{{Path: "/healthz", ExpectBody: "healthy"}}},
 			wantStatus:  event.StatusWarn,
-			wantRunbook: runbook.HealthBaseline, wantInMsg: []string{`body lacks "healthy"`},
+			wantRunbook: runbook.HealthBaseline, wantInMsg: []string{`200 OK but the body does not contain "healthy"`},
 		},
 		{
 			name:        "unreachable",

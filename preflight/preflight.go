@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -79,8 +78,7 @@ type Options struct {
 	Logger          *slog.Logger
 	Clock           clock.Clock // default clock.Real; timestamps and durations
 
-	git        gitRunner    // tests make git hermetic through its env
-	httpClient *http.Client // health baseline GETs; default 2s timeout
+	git gitRunner // tests make git hermetic through its env
 }
 
 // Run runs every check and returns all results in a stable order: run-wide

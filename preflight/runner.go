@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 
 	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -39,7 +39,7 @@ type runner struct {
 	log    *slog.Logger
 	rep    event.Reporter
 	git    gitRunner
-	http   *http.Client
+	health *healthcheck.Checker
 	ident  lazy[identity]
 	caller lazy[principal]
 }
@@ -59,7 +59,7 @@ func (l *lazy[T]) get(ctx context.Context) T {
 }
 
 func newRunner(opts Options) *runner {
-	r := &runner{opts: opts, aws: opts.AWS, clk: opts.Clock, log: opts.Logger, rep: opts.Reporter, git: opts.git, http: opts.httpClient}
+	r := &runner{opts: opts, aws: opts.AWS, clk: opts.Clock, log: opts.Logger, rep: opts.Reporter, git: opts.git}
 	if r.aws == nil && opts.Clients != nil && opts.AWSErr == nil {
 		r.aws = FromClients(opts.Clients)
 	}
@@ -72,9 +72,9 @@ func newRunner(opts Options) *runner {
 	if r.rep == nil {
 		r.rep = event.Nop{}
 	}
-	if r.http == nil {
-		r.http = &http.Client{Timeout: baselineTimeout}
-	}
+	// One client for the run's baseline GETs; no reporter, since the
+	// probe's verdict is shown as the health.contract check.
+	r.health = healthcheck.New(healthcheck.Options{AttemptTimeout: baselineTimeout, Logger: r.log})
 	r.ident.fetch = r.resolveIdentity
 	r.caller.fetch = r.resolvePrincipal
 	return r
