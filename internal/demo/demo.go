@@ -133,7 +133,10 @@ func loadConfig(ws *workspace, sc Scenario, baseURL string, selected []string) (
 // account in place of the SDK clients. The health server sees the events
 // too, to start its 503 window when a health stage starts.
 func pipeline(opts Options, sc Scenario, account *sim.Sim, srv *healthServer, clk clock.Clock, cfg *config.File, services []config.Service) deploy.Options {
-	rep := event.Tee{opts.Reporter, event.Func(srv.observe)}
+	// Every event reads the demo's clock, those of the preflight checks and
+	// the health checker (which wait on the wall clock) too, so that the
+	// times shown go forward at the demo's pace throughout.
+	rep := event.Stamped(event.Tee{opts.Reporter, event.Func(srv.observe)}, clk.Now)
 	apis := &preflight.AWSAPIs{
 		Region: sim.Region, RegionSource: awsx.RegionFromConfig, Credentials: simCredentials,
 		STS: account, IAM: account, ECS: account,

@@ -40,8 +40,8 @@ type Options struct {
 	Output         string   // OutputText or OutputJSON
 	Progress       Progress // default ProgressPlain
 	Verbose        bool     // show every health attempt
-	// Now stamps plain lines and times the live view; default time.Now.
-	// Tests fix it so golden files are stable.
+	// Now stamps events reported without a time and times the live view;
+	// default time.Now.
 	Now func() time.Time
 	// Logger receives the records of ProgressJSON; nil: a JSON handler on
 	// Stderr. Its level decides whether debug records (attempts) appear.
@@ -123,10 +123,12 @@ func New(opts Options) *Renderer {
 	return r
 }
 
-// Report shows one event.
+// Report shows one event. Every view shows the event's own time; an event
+// reported without one is stamped here, on arrival.
 func (r *Renderer) Report(e event.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	e = event.Stamp(e, r.opts.Now())
 	r.shown.note(e)
 	if f, ok := e.(event.Failure); ok {
 		r.failures = append(r.failures, f)
@@ -134,21 +136,23 @@ func (r *Renderer) Report(e event.Event) {
 	r.show(e)
 }
 
-// show sends e to the progress view; r.mu is held.
+// show sends e, stamped, to the progress view; r.mu is held. The live
+// view's block runs on the renderer's clock, like its elapsed times; the
+// lines it prints carry the event's time.
 func (r *Renderer) show(e event.Event) {
 	switch {
 	case r.log != nil:
-		logEvent(r.log, r.opts.Now(), e, r.opts.Runbook)
+		logEvent(r.log, e, r.opts.Runbook)
 	case r.live != nil:
 		r.live.apply(e, r.opts.Now())
 		if text := r.text.eventText(e); text != "" && !r.live.inBlock(e) {
-			r.live.above(stamp(r.opts.Now(), text, r.text.pal))
+			r.live.above(stamp(event.At(e), text, r.text.pal))
 		}
 	default:
 		var b strings.Builder
 		r.gh.before(&b, e)
 		if text := r.text.eventText(e); text != "" {
-			b.WriteString(stamp(r.opts.Now(), text, r.text.pal))
+			b.WriteString(stamp(event.At(e), text, r.text.pal))
 		}
 		r.gh.after(&b, e)
 		io.WriteString(r.opts.Stderr, b.String())
@@ -247,8 +251,8 @@ func (r *Renderer) redrawLoop(stop <-chan struct{}) {
 
 // stamp puts the time before the first line of text and aligns the others
 // under it.
-func stamp(now time.Time, text string, p palette) string {
-	ts := now.UTC().Format("15:04:05")
+func stamp(at time.Time, text string, p palette) string {
+	ts := at.UTC().Format("15:04:05")
 	pad := strings.Repeat(" ", len(ts)+1)
 	return p.dim(ts) + " " + strings.ReplaceAll(text, "\n", "\n"+pad) + "\n"
 }
