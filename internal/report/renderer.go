@@ -40,9 +40,6 @@ type Options struct {
 	Output         string   // OutputText or OutputJSON
 	Progress       Progress // default ProgressPlain
 	Verbose        bool     // show every health attempt
-	// Now stamps events reported without a time and times the live view;
-	// default time.Now.
-	Now func() time.Time
 	// Logger receives the records of ProgressJSON; nil: a JSON handler on
 	// Stderr. Its level decides whether debug records (attempts) appear.
 	Logger *slog.Logger
@@ -79,9 +76,6 @@ type Renderer struct {
 // New builds a Renderer. With ProgressLive it starts the redraw loop, which
 // Close (or Finish) stops.
 func New(opts Options) *Renderer {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Output == "" {
 		opts.Output = OutputText
 	}
@@ -112,7 +106,7 @@ func New(opts Options) *Renderer {
 		}
 	case ProgressLive:
 		r.text.pal = palette{on: true}
-		r.live = newLiveView(opts.Now(), opts.Width, r.text.pal)
+		r.live = newLiveView(time.Now(), opts.Width, r.text.pal)
 		r.stop = make(chan struct{})
 		go r.redrawLoop(r.stop)
 	}
@@ -128,7 +122,7 @@ func New(opts Options) *Renderer {
 func (r *Renderer) Report(e event.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e = event.Stamp(e, r.opts.Now())
+	e = event.Stamp(e, time.Now())
 	r.shown.note(e)
 	if f, ok := e.(event.Failure); ok {
 		r.failures = append(r.failures, f)
@@ -144,7 +138,7 @@ func (r *Renderer) show(e event.Event) {
 	case r.log != nil:
 		logEvent(r.log, e, r.opts.Runbook)
 	case r.live != nil:
-		r.live.apply(e, r.opts.Now())
+		r.live.apply(e, time.Now())
 		if text := r.text.eventText(e); text != "" && !r.live.inBlock(e) {
 			r.live.above(stamp(event.At(e), text, r.text.pal))
 		}
@@ -174,13 +168,13 @@ func (r *Renderer) Finish(doc Document) error {
 		if r.shown.has(f) {
 			continue
 		}
-		f.At = r.opts.Now()
+		f.At = time.Now()
 		r.shown.note(f)
 		r.failures = append(r.failures, f)
 		r.show(f)
 	}
 	if r.log != nil {
-		logFinished(r.log, r.opts.Now(), doc)
+		logFinished(r.log, time.Now(), doc)
 	}
 	r.stopLive()
 	var errs []error
@@ -226,7 +220,7 @@ func (r *Renderer) stopLive() {
 	if r.live == nil {
 		return
 	}
-	io.WriteString(r.opts.Stderr, r.live.frame(r.opts.Now(), true))
+	io.WriteString(r.opts.Stderr, r.live.frame(time.Now(), true))
 	r.live = nil
 	r.text.pal = palette{}
 	close(r.stop)
@@ -241,8 +235,8 @@ func (r *Renderer) redrawLoop(stop <-chan struct{}) {
 			return
 		case <-t.C:
 			r.mu.Lock()
-			if r.live != nil && r.live.due(r.opts.Now()) {
-				io.WriteString(r.opts.Stderr, r.live.frame(r.opts.Now(), false))
+			if r.live != nil && r.live.due(time.Now()) {
+				io.WriteString(r.opts.Stderr, r.live.frame(time.Now(), false))
 			}
 			r.mu.Unlock()
 		}
