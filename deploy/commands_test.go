@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -44,154 +43,161 @@ func TestDeployInterrupted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", CircuitBreaker: true})
-			h.sim.Script("prod", "api", sim.CrashLoop(1, crashLogs...))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			h.on(func(e event.Event) {
-				if tt.cancelOn(e) {
-					cancel()
+			simTest(t, func(t *testing.T, h *harness) {
+				svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", CircuitBreaker: true})
+				h.sim.Script("prod", "api", sim.CrashLoop(1, crashLogs...))
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				h.on(func(e event.Event) {
+					if tt.cancelOn(e) {
+						cancel()
+					}
+				})
+				o := h.opts(svc)
+				o.Image = "demo/api:v2"
+				res, err := h.run(ctx, deploy.Deploy, o)
+				if got := failure.ExitCode(err); got != failure.ExitInterrupted || !errors.Is(err, context.Canceled) {
+					t.Fatalf("exit = %d, err = %v; want 130 wrapping context.Canceled", got, err)
+				}
+				if !strings.Contains(err.Error(), tt.wantInError) {
+					t.Fatalf("error = %v, want it to say %q", err, tt.wantInError)
+				}
+				sr := res.Services[0]
+				if sr.Stage != tt.wantStage || sr.DeploymentID == "" || sr.TaskDefinition == "" {
+					t.Fatalf("result = %+v, want stage %s with the deployment named", sr, tt.wantStage)
+				}
+				if tt.wantStage == failure.StageRollback && (sr.RollbackDeploymentID == "" || sr.RolledBack) {
+					t.Fatalf("result = %+v, want the unfinished rollback deployment named", sr)
 				}
 			})
-			o := h.opts(svc)
-			o.Image = "demo/api:v2"
-			res, err := h.run(ctx, deploy.Deploy, o)
-			if got := failure.ExitCode(err); got != failure.ExitInterrupted || !errors.Is(err, context.Canceled) {
-				t.Fatalf("exit = %d, err = %v; want 130 wrapping context.Canceled", got, err)
-			}
-			if !strings.Contains(err.Error(), tt.wantInError) {
-				t.Fatalf("error = %v, want it to say %q", err, tt.wantInError)
-			}
-			sr := res.Services[0]
-			if sr.Stage != tt.wantStage || sr.DeploymentID == "" || sr.TaskDefinition == "" {
-				t.Fatalf("result = %+v, want stage %s with the deployment named", sr, tt.wantStage)
-			}
-			if tt.wantStage == failure.StageRollback && (sr.RollbackDeploymentID == "" || sr.RolledBack) {
-				t.Fatalf("result = %+v, want the unfinished rollback deployment named", sr)
-			}
 		})
 	}
 }
 
 func TestDeployManyServicesReportsEachAndTheWorstExitCode(t *testing.T) {
-	h := newHarness(t)
-	api := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
-	web := h.service(sim.ServiceSpec{Cluster: "prod", Name: "web", CircuitBreaker: true})
-	worker := h.service(sim.ServiceSpec{Cluster: "batch", Name: "worker"})
-	h.sim.Script("prod", "web", sim.CrashLoop(1, crashLogs...))
-	h.health.fail("worker")
-	o := h.opts(api, web, worker)
-	o.Tag = "v2"
-	res, err := h.run(context.Background(), deploy.Deploy, o)
-	if got := failure.ExitCode(err); got != failure.ExitHealth {
-		t.Fatalf("exit = %d, want %d (worst of done, rollout, health); err = %v", got, failure.ExitHealth, err)
-	}
-	want := []struct {
-		name       string
-		stage      failure.Stage
-		rolledBack bool
-	}{{"api", failure.StageDone, false}, {"web", failure.StageRollout, true}, {"worker", failure.StageHealth, true}}
-	for i, w := range want {
-		sr := res.Services[i]
-		if sr.Name != w.name || sr.Stage != w.stage || sr.RolledBack != w.rolledBack || (w.stage == failure.StageDone) != (sr.Error == "") {
-			t.Errorf("result %d = %+v, want %+v", i, sr, w)
+	simTest(t, func(t *testing.T, h *harness) {
+		api := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
+		web := h.service(sim.ServiceSpec{Cluster: "prod", Name: "web", CircuitBreaker: true})
+		worker := h.service(sim.ServiceSpec{Cluster: "batch", Name: "worker"})
+		h.sim.Script("prod", "web", sim.CrashLoop(1, crashLogs...))
+		h.health.fail("worker")
+		o := h.opts(api, web, worker)
+		o.Tag = "v2"
+		res, err := h.run(context.Background(), deploy.Deploy, o)
+		if got := failure.ExitCode(err); got != failure.ExitHealth {
+			t.Fatalf("exit = %d, want %d (worst of done, rollout, health); err = %v", got, failure.ExitHealth, err)
 		}
-	}
-	if n := len(failure.All(err)); n != 2 {
-		t.Fatalf("%d failures in the error, want 2: %v", n, err)
-	}
+		want := []struct {
+			name       string
+			stage      failure.Stage
+			rolledBack bool
+		}{{"api", failure.StageDone, false}, {"web", failure.StageRollout, true}, {"worker", failure.StageHealth, true}}
+		for i, w := range want {
+			sr := res.Services[i]
+			if sr.Name != w.name || sr.Stage != w.stage || sr.RolledBack != w.rolledBack || (w.stage == failure.StageDone) != (sr.Error == "") {
+				t.Errorf("result %d = %+v, want %+v", i, sr, w)
+			}
+		}
+		if n := len(failure.All(err)); n != 2 {
+			t.Fatalf("%d failures in the error, want 2: %v", n, err)
+		}
+	})
 }
 
 // TestDeployRespectsParallel checks that Parallel bounds the services being
 // planned, registered and updated, while every service can wait for its
 // rollout at once: waiting is shared by the cluster's poller.
 func TestDeployRespectsParallel(t *testing.T) {
-	h := newHarness(t)
-	var services []config.Service
-	for i := range 6 {
-		services = append(services, h.service(sim.ServiceSpec{Cluster: "prod", Name: fmt.Sprintf("svc-%d", i)}))
-	}
-	var mu sync.Mutex
-	arrived, writing, writePeak, waiting, waitPeak := 0, 0, 0, 0, 0
-	h.on(func(e event.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch e := e.(type) {
-		case event.StageStarted:
-			switch e.Stage {
-			case failure.StageRegister:
-				arrived++
-				writing++
-				writePeak = max(writePeak, writing)
-				// The simulator answers at once: hold each service until
-				// its partner of the pair Parallel allows has started too
-				// (or a second has passed), so the bound is reached.
-				pair := (arrived + 1) / 2 * 2
-				for start := time.Now(); arrived < pair && time.Since(start) < time.Second; {
-					mu.Unlock()
-					runtime.Gosched()
-					mu.Lock()
+	simTest(t, func(t *testing.T, h *harness) {
+		var services []config.Service
+		for i := range 6 {
+			services = append(services, h.service(sim.ServiceSpec{Cluster: "prod", Name: fmt.Sprintf("svc-%d", i)}))
+		}
+		var mu sync.Mutex
+		arrived, writing, writePeak, waiting, waitPeak := 0, 0, 0, 0, 0
+		partner := make(chan struct{}) // closed and replaced whenever a service arrives
+		h.on(func(e event.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch e := e.(type) {
+			case event.StageStarted:
+				switch e.Stage {
+				case failure.StageRegister:
+					arrived++
+					writing++
+					writePeak = max(writePeak, writing)
+					close(partner)
+					partner = make(chan struct{})
+					// The simulator answers at once: hold each service until
+					// its partner of the pair Parallel allows has started too
+					// (or a simulated second has passed, should Parallel
+					// not let it in), so the bound is reached.
+					pair := (arrived + 1) / 2 * 2
+					timeout := time.After(time.Second)
+					for arrived < pair {
+						arrivedCh := partner
+						mu.Unlock()
+						select {
+						case <-arrivedCh:
+						case <-timeout:
+							pair = 0
+						}
+						mu.Lock()
+					}
+				case failure.StageRollout:
+					writing--
+					waiting++
+					waitPeak = max(waitPeak, waiting)
 				}
-			case failure.StageRollout:
-				writing--
-				waiting++
-				waitPeak = max(waitPeak, waiting)
+			case event.ServiceFinished:
+				waiting--
 			}
-		case event.DeploymentProgress:
-			// Watching has begun, so the slot is free. Hold the rollout
-			// here until a third service waits too (or a second has
-			// passed): the fake clock must not finish the first pair
-			// before the others had their turn.
-			for start := time.Now(); waiting <= 2 && time.Since(start) < time.Second; {
-				mu.Unlock()
-				runtime.Gosched()
-				mu.Lock()
-			}
-		case event.ServiceFinished:
-			waiting--
+		})
+		// No hold is needed for the rollouts: the bubble's clock moves only
+		// when every goroutine waits, so the first pair cannot finish
+		// before the others have had their turn to start waiting too.
+		o := h.opts(services...)
+		o.Tag, o.Parallel = "v2", 2
+		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+			t.Fatal(err)
+		}
+		if writePeak != 2 {
+			t.Fatalf("%d services registered and updated at once, want 2", writePeak)
+		}
+		if waitPeak <= o.Parallel {
+			t.Fatalf("%d services waited for their rollouts at once, want more than Parallel (%d)", waitPeak, o.Parallel)
 		}
 	})
-	o := h.opts(services...)
-	o.Tag, o.Parallel = "v2", 2
-	if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
-		t.Fatal(err)
-	}
-	if writePeak != 2 {
-		t.Fatalf("%d services registered and updated at once, want 2", writePeak)
-	}
-	if waitPeak <= o.Parallel {
-		t.Fatalf("%d services waited for their rollouts at once, want more than Parallel (%d)", waitPeak, o.Parallel)
-	}
 }
 
 // TestDeployManyServicesShareDescribeCalls deploys 25 services of one
 // cluster at once: their watchers share one DescribeServices per 10
 // services per poll instead of polling one by one.
 func TestDeployManyServicesShareDescribeCalls(t *testing.T) {
-	h := newHarness(t)
-	var services []config.Service
-	for i := range 25 {
-		services = append(services, h.service(sim.ServiceSpec{Cluster: "prod", Name: fmt.Sprintf("svc-%02d", i)}))
-	}
-	o := h.opts(services...)
-	o.Tag, o.Parallel = "v2", 25
-	res, err := h.run(context.Background(), deploy.Deploy, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sr := range res.Services {
-		if sr.Stage != failure.StageDone || sr.RolloutState != "COMPLETED" {
-			t.Fatalf("%s: %+v", sr.Name, sr)
+	simTest(t, func(t *testing.T, h *harness) {
+		var services []config.Service
+		for i := range 25 {
+			services = append(services, h.service(sim.ServiceSpec{Cluster: "prod", Name: fmt.Sprintf("svc-%02d", i)}))
 		}
-	}
-	elapsed := h.clk.Now().Sub(start)
-	polls := int(elapsed/time.Second) + 2 + 5       // at most one per second, plus start-up wake-ups 200ms apart
-	calls := h.sim.Calls()["DescribeServices"] - 25 // one per service to plan
-	if bound := 3 * polls; calls > bound {
-		t.Fatalf("%d DescribeServices calls to watch 25 services for %s, want at most %d (3 per poll)", calls, elapsed, bound)
-	}
-	t.Logf("%d DescribeServices calls to watch 25 services for %s of simulated time", calls, elapsed)
+		o := h.opts(services...)
+		o.Tag, o.Parallel = "v2", 25
+		res, err := h.run(context.Background(), deploy.Deploy, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sr := range res.Services {
+			if sr.Stage != failure.StageDone || sr.RolloutState != "COMPLETED" {
+				t.Fatalf("%s: %+v", sr.Name, sr)
+			}
+		}
+		elapsed := time.Since(h.start)
+		polls := int(elapsed/time.Second) + 2 + 5       // at most one per second, plus start-up wake-ups 200ms apart
+		calls := h.sim.Calls()["DescribeServices"] - 25 // one per service to plan
+		if bound := 3 * polls; calls > bound {
+			t.Fatalf("%d DescribeServices calls to watch 25 services for %s, want at most %d (3 per poll)", calls, elapsed, bound)
+		}
+		t.Logf("%d DescribeServices calls to watch 25 services for %s of simulated time", calls, elapsed)
+	})
 }
 
 func TestDeployServiceOrClusterNotFound(t *testing.T) {
@@ -205,22 +211,23 @@ func TestDeployServiceOrClusterNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
-			o := h.opts(tt.svc)
-			o.Tag = "v2"
-			_, err := h.run(context.Background(), deploy.Deploy, o)
-			if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrNotFound) || failure.RunbookIDOf(err) != runbook.RolloutNotFound {
-				t.Fatalf("err = %v (exit %d), want a not-found rollout failure", err, failure.ExitCode(err))
-			}
-			for _, s := range tt.wantInError {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not say %q", err, s)
+			simTest(t, func(t *testing.T, h *harness) {
+				h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
+				o := h.opts(tt.svc)
+				o.Tag = "v2"
+				_, err := h.run(context.Background(), deploy.Deploy, o)
+				if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrNotFound) || failure.RunbookIDOf(err) != runbook.RolloutNotFound {
+					t.Fatalf("err = %v (exit %d), want a not-found rollout failure", err, failure.ExitCode(err))
 				}
-			}
-			if n := h.sim.Calls()["RegisterTaskDefinition"] + h.sim.Calls()["UpdateService"]; n != 0 {
-				t.Fatalf("%d writes for a service that does not exist", n)
-			}
+				for _, s := range tt.wantInError {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not say %q", err, s)
+					}
+				}
+				if n := h.sim.Calls()["RegisterTaskDefinition"] + h.sim.Calls()["UpdateService"]; n != 0 {
+					t.Fatalf("%d writes for a service that does not exist", n)
+				}
+			})
 		})
 	}
 }
@@ -260,34 +267,35 @@ func TestDeployPlans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			tdArn := h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api"})
-			o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", WaitTimeout: time.Minute})
-			tt.opts(&o)
-			before := primaryID(t, h)
-			res, err := h.run(context.Background(), deploy.Deploy, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			planned := event.Of[event.Planned](h.rec.Events())
-			if len(planned) != 1 {
-				t.Fatalf("planned events: %+v", planned)
-			}
-			got := planned[0]
-			if tt.wantPlanned.NewTaskDef == "" && tt.wantPlanned.Reused {
-				tt.wantPlanned.NewTaskDef = tdArn
-			}
-			got.At, got.Service, got.CurrentTaskDef = time.Time{}, "", ""
-			if got != tt.wantPlanned {
-				t.Fatalf("planned = %+v, want %+v", got, tt.wantPlanned)
-			}
-			calls := h.sim.Calls()
-			if calls["RegisterTaskDefinition"] != tt.wantRegisters || calls["UpdateService"] != tt.wantUpdates {
-				t.Fatalf("register %d, update %d; want %d, %d", calls["RegisterTaskDefinition"], calls["UpdateService"], tt.wantRegisters, tt.wantUpdates)
-			}
-			if o.ForceNewDeployment && res.Services[0].DeploymentID == before {
-				t.Fatalf("force new deployment followed the old deployment %s", before)
-			}
+			simTest(t, func(t *testing.T, h *harness) {
+				tdArn := h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api"})
+				o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", WaitTimeout: time.Minute})
+				tt.opts(&o)
+				before := primaryID(t, h)
+				res, err := h.run(context.Background(), deploy.Deploy, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				planned := event.Of[event.Planned](h.rec.Events())
+				if len(planned) != 1 {
+					t.Fatalf("planned events: %+v", planned)
+				}
+				got := planned[0]
+				if tt.wantPlanned.NewTaskDef == "" && tt.wantPlanned.Reused {
+					tt.wantPlanned.NewTaskDef = tdArn
+				}
+				got.At, got.Service, got.CurrentTaskDef = time.Time{}, "", ""
+				if got != tt.wantPlanned {
+					t.Fatalf("planned = %+v, want %+v", got, tt.wantPlanned)
+				}
+				calls := h.sim.Calls()
+				if calls["RegisterTaskDefinition"] != tt.wantRegisters || calls["UpdateService"] != tt.wantUpdates {
+					t.Fatalf("register %d, update %d; want %d, %d", calls["RegisterTaskDefinition"], calls["UpdateService"], tt.wantRegisters, tt.wantUpdates)
+				}
+				if o.ForceNewDeployment && res.Services[0].DeploymentID == before {
+					t.Fatalf("force new deployment followed the old deployment %s", before)
+				}
+			})
 		})
 	}
 }
@@ -300,76 +308,79 @@ func TestDeployContainerChoice(t *testing.T) {
 		}
 	}
 	t.Run("several containers and none configured is a config error", func(t *testing.T) {
-		h := newHarness(t)
-		h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api", Containers: containers()})
-		o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", Line: 7})
-		o.Tag = "v2"
-		_, err := h.run(context.Background(), deploy.Deploy, o)
-		if failure.ExitCode(err) != failure.ExitUsage || !strings.Contains(err.Error(), "(config line 7)") || !strings.Contains(err.Error(), "app, envoy") {
-			t.Fatalf("err = %v (exit %d), want exit 2 naming the line and the containers", err, failure.ExitCode(err))
-		}
+		simTest(t, func(t *testing.T, h *harness) {
+			h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api", Containers: containers()})
+			o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", Line: 7})
+			o.Tag = "v2"
+			_, err := h.run(context.Background(), deploy.Deploy, o)
+			if failure.ExitCode(err) != failure.ExitUsage || !strings.Contains(err.Error(), "(config line 7)") || !strings.Contains(err.Error(), "app, envoy") {
+				t.Fatalf("err = %v (exit %d), want exit 2 naming the line and the containers", err, failure.ExitCode(err))
+			}
+		})
 	})
 	t.Run("the configured container is the one updated", func(t *testing.T) {
-		h := newHarness(t)
-		h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api", Containers: containers()})
-		o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", Container: "envoy"})
-		o.Tag = "v1.31"
-		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
-			t.Fatal(err)
-		}
-		p := event.Of[event.Planned](h.rec.Events())[0]
-		if p.Container != "envoy" || p.NewImage != "envoyproxy/envoy:v1.31" {
-			t.Fatalf("planned %+v", p)
-		}
+		simTest(t, func(t *testing.T, h *harness) {
+			h.sim.AddService(sim.ServiceSpec{Cluster: "prod", Name: "api", Containers: containers()})
+			o := h.opts(config.Service{Name: "api", Cluster: "prod", Service: "api", Container: "envoy"})
+			o.Tag = "v1.31"
+			if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+				t.Fatal(err)
+			}
+			p := event.Of[event.Planned](h.rec.Events())[0]
+			if p.Container != "envoy" || p.NewImage != "envoyproxy/envoy:v1.31" {
+				t.Fatalf("planned %+v", p)
+			}
+		})
 	})
 }
 
 func TestDeployEventsAreReportedOnce(t *testing.T) {
-	h := newHarness(t)
-	svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 3})
-	o := h.opts(svc)
-	o.Tag = "v2"
-	if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
-		t.Fatal(err)
-	}
-	events := h.rec.Events()
-	var msgs []string
-	for _, e := range event.Of[event.ServiceEvent](events) {
-		msgs = append(msgs, e.Message)
-	}
-	if len(msgs) != 5 || !strings.Contains(msgs[len(msgs)-1], "has reached a steady state") {
-		t.Fatalf("service events = %q, want 3 task starts, completion and steady state, once each", msgs)
-	}
-	var last event.DeploymentProgress
-	progress := event.Of[event.DeploymentProgress](events)
-	for i, p := range progress {
-		if i > 0 && p == last {
-			t.Fatalf("progress repeated without a change: %+v", p)
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 3})
+		o := h.opts(svc)
+		o.Tag = "v2"
+		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+			t.Fatal(err)
 		}
-		last = p
-	}
-	if last.RolloutState != "COMPLETED" || last.Running != 3 {
-		t.Fatalf("last progress = %+v", last)
-	}
-	order := []string{}
-	for _, e := range events {
-		switch e := e.(type) {
-		case event.StageStarted:
-			order = append(order, string(e.Stage))
-		case event.Planned:
-			order = append(order, "planned")
-		case event.TaskDefinitionRegistered:
-			order = append(order, "registered")
-		case event.DeploymentStarted:
-			order = append(order, "started")
-		case event.ServiceFinished:
-			order = append(order, fmt.Sprint("finished ok=", e.OK))
+		events := h.rec.Events()
+		var msgs []string
+		for _, e := range event.Of[event.ServiceEvent](events) {
+			msgs = append(msgs, e.Message)
 		}
-	}
-	want := []string{"register", "planned", "registered", "update", "started", "rollout", "finished ok=true"}
-	if !slices.Equal(order, want) {
-		t.Fatalf("event order = %q, want %q", order, want)
-	}
+		if len(msgs) != 5 || !strings.Contains(msgs[len(msgs)-1], "has reached a steady state") {
+			t.Fatalf("service events = %q, want 3 task starts, completion and steady state, once each", msgs)
+		}
+		var last event.DeploymentProgress
+		progress := event.Of[event.DeploymentProgress](events)
+		for i, p := range progress {
+			if i > 0 && p == last {
+				t.Fatalf("progress repeated without a change: %+v", p)
+			}
+			last = p
+		}
+		if last.RolloutState != "COMPLETED" || last.Running != 3 {
+			t.Fatalf("last progress = %+v", last)
+		}
+		order := []string{}
+		for _, e := range events {
+			switch e := e.(type) {
+			case event.StageStarted:
+				order = append(order, string(e.Stage))
+			case event.Planned:
+				order = append(order, "planned")
+			case event.TaskDefinitionRegistered:
+				order = append(order, "registered")
+			case event.DeploymentStarted:
+				order = append(order, "started")
+			case event.ServiceFinished:
+				order = append(order, fmt.Sprint("finished ok=", e.OK))
+			}
+		}
+		want := []string{"register", "planned", "registered", "update", "started", "rollout", "finished ok=true"}
+		if !slices.Equal(order, want) {
+			t.Fatalf("event order = %q, want %q", order, want)
+		}
+	})
 }
 
 func TestWait(t *testing.T) {
@@ -385,36 +396,37 @@ func TestWait(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			tt.spec.Cluster = "prod"
-			svc := h.service(tt.spec)
-			h.sim.Script("prod", "api", tt.rollout)
-			// A deploy interrupted right after it started its deployment.
-			ctx, cancel := context.WithCancel(context.Background())
-			h.on(func(e event.Event) {
-				if _, ok := e.(event.DeploymentStarted); ok {
-					cancel()
+			simTest(t, func(t *testing.T, h *harness) {
+				tt.spec.Cluster = "prod"
+				svc := h.service(tt.spec)
+				h.sim.Script("prod", "api", tt.rollout)
+				// A deploy interrupted right after it started its deployment.
+				ctx, cancel := context.WithCancel(context.Background())
+				h.on(func(e event.Event) {
+					if _, ok := e.(event.DeploymentStarted); ok {
+						cancel()
+					}
+				})
+				o := h.opts(svc)
+				o.Tag = "v2"
+				first, err := h.run(ctx, deploy.Deploy, o)
+				if failure.ExitCode(err) != failure.ExitInterrupted {
+					t.Fatalf("setup: %v", err)
+				}
+				h.clearHooks()
+
+				res, err := h.run(context.Background(), deploy.Wait, h.opts(svc))
+				if got := failure.ExitCode(err); got != tt.wantExit {
+					t.Fatalf("exit = %d, want %d: %v", got, tt.wantExit, err)
+				}
+				sr := res.Services[0]
+				if sr.DeploymentID != first.Services[0].DeploymentID {
+					t.Fatalf("waited for %s, want the deploy's %s", sr.DeploymentID, first.Services[0].DeploymentID)
+				}
+				if sr.RolledBack != tt.wantRolledBack || !strings.HasSuffix(sr.PreviousTaskDefinition, "/api:1") {
+					t.Fatalf("result = %+v", sr)
 				}
 			})
-			o := h.opts(svc)
-			o.Tag = "v2"
-			first, err := h.run(ctx, deploy.Deploy, o)
-			if failure.ExitCode(err) != failure.ExitInterrupted {
-				t.Fatalf("setup: %v", err)
-			}
-			h.clearHooks()
-
-			res, err := h.run(context.Background(), deploy.Wait, h.opts(svc))
-			if got := failure.ExitCode(err); got != tt.wantExit {
-				t.Fatalf("exit = %d, want %d: %v", got, tt.wantExit, err)
-			}
-			sr := res.Services[0]
-			if sr.DeploymentID != first.Services[0].DeploymentID {
-				t.Fatalf("waited for %s, want the deploy's %s", sr.DeploymentID, first.Services[0].DeploymentID)
-			}
-			if sr.RolledBack != tt.wantRolledBack || !strings.HasSuffix(sr.PreviousTaskDefinition, "/api:1") {
-				t.Fatalf("result = %+v", sr)
-			}
 		})
 	}
 }
@@ -437,77 +449,79 @@ func TestRollback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", CircuitBreaker: true})
-			h.sim.Script("prod", "api", tt.script...)
-			for _, tag := range tt.deploys {
-				o := h.opts(svc)
-				o.Tag = tag
-				if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
-					t.Fatal(err)
+			simTest(t, func(t *testing.T, h *harness) {
+				svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", CircuitBreaker: true})
+				h.sim.Script("prod", "api", tt.script...)
+				for _, tag := range tt.deploys {
+					o := h.opts(svc)
+					o.Tag = tag
+					if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			o := h.opts(svc)
-			o.ToRevision = tt.toRevision
-			res, err := h.run(context.Background(), deploy.Rollback, o)
-			if got := failure.ExitCode(err); got != tt.wantExit {
-				t.Fatalf("exit = %d, want %d: %v", got, tt.wantExit, err)
-			}
-			if got := failure.RunbookIDOf(err); got != tt.wantRunbook {
-				t.Fatalf("runbook = %q, want %q: %v", got, tt.wantRunbook, err)
-			}
-			if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/"+tt.wantFinal) {
-				t.Fatalf("service runs %s, want %s", got, tt.wantFinal)
-			}
-			if tt.wantExit == 0 && (!res.Services[0].RolledBack || res.Services[0].RolloutState != "COMPLETED") {
-				t.Fatalf("result = %+v", res.Services[0])
-			}
+				o := h.opts(svc)
+				o.ToRevision = tt.toRevision
+				res, err := h.run(context.Background(), deploy.Rollback, o)
+				if got := failure.ExitCode(err); got != tt.wantExit {
+					t.Fatalf("exit = %d, want %d: %v", got, tt.wantExit, err)
+				}
+				if got := failure.RunbookIDOf(err); got != tt.wantRunbook {
+					t.Fatalf("runbook = %q, want %q: %v", got, tt.wantRunbook, err)
+				}
+				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/"+tt.wantFinal) {
+					t.Fatalf("service runs %s, want %s", got, tt.wantFinal)
+				}
+				if tt.wantExit == 0 && (!res.Services[0].RolledBack || res.Services[0].RolloutState != "COMPLETED") {
+					t.Fatalf("result = %+v", res.Services[0])
+				}
+			})
 		})
 	}
 }
 
 func TestStatus(t *testing.T) {
-	h := newHarness(t)
-	api := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 3})
-	web := h.service(sim.ServiceSpec{Cluster: "prod", Name: "web"})
-	web.Container = "frontend"
-	ghost := config.Service{Name: "ghost", Cluster: "prod", Service: "ghost"}
-	lost := config.Service{Name: "lost", Cluster: "gone", Service: "lost"}
-	h.sim.Script("prod", "api", sim.Slow(time.Minute))
-	o := h.opts(api)
-	o.Tag = "v2"
-	ctx, cancel := context.WithCancel(context.Background())
-	h.on(func(e event.Event) {
-		if _, ok := e.(event.DeploymentStarted); ok {
-			cancel()
+	simTest(t, func(t *testing.T, h *harness) {
+		api := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 3})
+		web := h.service(sim.ServiceSpec{Cluster: "prod", Name: "web"})
+		web.Container = "frontend"
+		ghost := config.Service{Name: "ghost", Cluster: "prod", Service: "ghost"}
+		lost := config.Service{Name: "lost", Cluster: "gone", Service: "lost"}
+		h.sim.Script("prod", "api", sim.Slow(time.Minute))
+		o := h.opts(api)
+		o.Tag = "v2"
+		ctx, cancel := context.WithCancel(context.Background())
+		h.on(func(e event.Event) {
+			if _, ok := e.(event.DeploymentStarted); ok {
+				cancel()
+			}
+		})
+		if _, err := h.run(ctx, deploy.Deploy, o); failure.ExitCode(err) != failure.ExitInterrupted {
+			t.Fatal(err)
+		}
+		time.Sleep(70 * time.Second) // one task of the new revision is up
+
+		st, err := deploy.Status(context.Background(), h.opts(api, web, ghost, lost))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st) != 4 {
+			t.Fatalf("statuses = %+v", st)
+		}
+		a := st[0]
+		if !a.Found || !strings.HasSuffix(a.TaskDefinition, "/api:2") || len(a.Deployments) != 2 || a.Deployments[0].RolloutState != "IN_PROGRESS" ||
+			a.Deployments[0].Running != 1 || a.Containers[0].Image != "demo/api:v2" || len(a.Events) == 0 || len(a.Drift) != 0 {
+			t.Fatalf("api status = %+v", a)
+		}
+		if len(st[1].Drift) != 1 || !strings.Contains(st[1].Drift[0], `container "frontend" from the config is not in`) {
+			t.Fatalf("web drift = %q", st[1].Drift)
+		}
+		if st[2].Found || len(st[2].Drift) != 1 || !strings.Contains(st[2].Drift[0], "service ghost not found in cluster prod, region us-east-1") {
+			t.Fatalf("ghost = %+v", st[2])
+		}
+		if st[3].Found || !strings.Contains(strings.Join(st[3].Drift, ""), "cluster gone not found in region us-east-1") {
+			t.Fatalf("lost = %+v", st[3])
 		}
 	})
-	if _, err := h.run(ctx, deploy.Deploy, o); failure.ExitCode(err) != failure.ExitInterrupted {
-		t.Fatal(err)
-	}
-	h.clk.Advance(70 * time.Second) // one task of the new revision is up
-
-	st, err := deploy.Status(context.Background(), h.opts(api, web, ghost, lost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(st) != 4 {
-		t.Fatalf("statuses = %+v", st)
-	}
-	a := st[0]
-	if !a.Found || !strings.HasSuffix(a.TaskDefinition, "/api:2") || len(a.Deployments) != 2 || a.Deployments[0].RolloutState != "IN_PROGRESS" ||
-		a.Deployments[0].Running != 1 || a.Containers[0].Image != "demo/api:v2" || len(a.Events) == 0 || len(a.Drift) != 0 {
-		t.Fatalf("api status = %+v", a)
-	}
-	if len(st[1].Drift) != 1 || !strings.Contains(st[1].Drift[0], `container "frontend" from the config is not in`) {
-		t.Fatalf("web drift = %q", st[1].Drift)
-	}
-	if st[2].Found || len(st[2].Drift) != 1 || !strings.Contains(st[2].Drift[0], "service ghost not found in cluster prod, region us-east-1") {
-		t.Fatalf("ghost = %+v", st[2])
-	}
-	if st[3].Found || !strings.Contains(strings.Join(st[3].Drift, ""), "cluster gone not found in region us-east-1") {
-		t.Fatalf("lost = %+v", st[3])
-	}
 }
 
 func primaryID(t *testing.T, h *harness) string {
@@ -523,30 +537,34 @@ func primaryID(t *testing.T, h *harness) string {
 // (the context's deadline) ends the wait, the rollout fails as timed out,
 // the rollback is still started with a short grace, and not followed.
 func TestRunTimeoutStartsTheRollbackWithoutWaiting(t *testing.T) {
-	h := newHarness(t)
-	svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
-	svc.WaitTimeout = 24 * time.Hour
-	h.sim.Script("prod", "api", sim.Slow(time.Hour))
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	o := h.opts(svc)
-	o.Tag = "v2"
-	res, err := h.run(ctx, deploy.Deploy, o)
-	if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrTimedOut) {
-		t.Fatalf("err = %v (exit %d), want a rollout timeout", err, failure.ExitCode(err))
-	}
-	sr := res.Services[0]
-	if sr.RollbackDeploymentID == "" || sr.RolledBack || h.sim.Calls()["UpdateService"] != 2 {
-		t.Fatalf("result = %+v, want a rollback started and not followed", sr)
-	}
-	warned := false
-	for _, w := range event.Of[event.Warning](h.rec.Events()) {
-		warned = warned || strings.Contains(w.Message, "started but not followed")
-	}
-	if !warned {
-		t.Fatal("no warning that the rollback was not followed")
-	}
-	if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:1") {
-		t.Fatalf("service runs %s, want the rollback target api:1", got)
-	}
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
+		svc.WaitTimeout = 24 * time.Hour
+		h.sim.Script("prod", "api", sim.Slow(time.Hour))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		o := h.opts(svc)
+		o.Tag = "v2"
+		res, err := h.run(ctx, deploy.Deploy, o)
+		if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrTimedOut) {
+			t.Fatalf("err = %v (exit %d), want a rollout timeout", err, failure.ExitCode(err))
+		}
+		if got := timedOutAfter(t, h.rec.Events()); got != 100*time.Millisecond {
+			t.Errorf("timed out %s of simulated time after the deployment started, want the run's timeout 100ms", got)
+		}
+		sr := res.Services[0]
+		if sr.RollbackDeploymentID == "" || sr.RolledBack || h.sim.Calls()["UpdateService"] != 2 {
+			t.Fatalf("result = %+v, want a rollback started and not followed", sr)
+		}
+		warned := false
+		for _, w := range event.Of[event.Warning](h.rec.Events()) {
+			warned = warned || strings.Contains(w.Message, "started but not followed")
+		}
+		if !warned {
+			t.Fatal("no warning that the rollback was not followed")
+		}
+		if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:1") {
+			t.Fatalf("service runs %s, want the rollback target api:1", got)
+		}
+	})
 }

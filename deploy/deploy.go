@@ -56,7 +56,9 @@ type Options struct {
 
 	Health HealthChecker // nil: no health stage
 
-	Clock    clock.Clock    // default clock.Real
+	// Clock times the polls, the waits and the events; default clock.Real.
+	// The demo runs the engine on a faster one.
+	Clock    clock.Clock
 	Reporter event.Reporter // default event.Nop
 	Logger   *slog.Logger   // default: discards
 }
@@ -75,6 +77,9 @@ func (o Options) withDefaults() Options {
 	if o.Reporter == nil {
 		o.Reporter = event.Nop{}
 	}
+	// The engine's events carry the engine's time: on the demo's clock,
+	// the simulated time that the rollout and its timeouts are measured in.
+	o.Reporter = event.Stamped(o.Reporter, o.Clock.Now)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

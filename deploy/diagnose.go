@@ -34,7 +34,7 @@ type diagnosis struct {
 // failures in the service events. Lookups that fail are noted in the
 // summary rather than hiding the failure being explained.
 func (sr *serviceRun) diagnose(ctx context.Context, id string) diagnosis {
-	d := diagnosis{event: event.Diagnosis{At: sr.now(), Service: sr.s.Name}}
+	d := diagnosis{event: event.Diagnosis{Service: sr.s.Name}}
 	tasks, total, err := sr.stoppedTasks(ctx, id)
 	var notes []string
 	if err != nil {

@@ -94,11 +94,8 @@ func eventKey(e ecstypes.ServiceEvent) string {
 // progress of deployment d.
 func (sr *serviceRun) report(svc ecstypes.Service, d *ecstypes.Deployment) {
 	for _, e := range sr.seen.fresh(svc) {
-		at := aws.ToTime(e.CreatedAt)
-		if at.IsZero() {
-			at = sr.now()
-		}
-		sr.emit(event.ServiceEvent{At: at, Service: sr.s.Name, Message: aws.ToString(e.Message)})
+		// ECS's own time of the event; emit stamps it when ECS gave none.
+		sr.emit(event.ServiceEvent{At: aws.ToTime(e.CreatedAt), Service: sr.s.Name, Message: aws.ToString(e.Message)})
 	}
 	if d == nil {
 		return
@@ -108,7 +105,7 @@ func (sr *serviceRun) report(svc ecstypes.Service, d *ecstypes.Deployment) {
 		return
 	}
 	sr.emit(event.DeploymentProgress{
-		At: sr.now(), Service: sr.s.Name, DeploymentID: aws.ToString(d.Id),
+		Service: sr.s.Name, DeploymentID: aws.ToString(d.Id),
 		RolloutState: string(d.RolloutState), RolloutReason: aws.ToString(d.RolloutStateReason),
 		Desired: d.DesiredCount, Running: d.RunningCount, Pending: d.PendingCount, Failed: d.FailedTasks,
 	})

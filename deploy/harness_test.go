@@ -2,9 +2,9 @@ package deploy_test
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -21,14 +21,18 @@ var (
 	_ deploy.LogsAPI = (*sim.Sim)(nil)
 )
 
-// start is where every fake clock begins.
-var start = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+// maxRun is the simulated time after which a run is cut off as stuck: a
+// run that never ends would otherwise poll the bubble's clock forever.
+const maxRun = 6 * time.Hour
 
-// harness is a simulated account on a fake clock, with the events of the
-// run recorded and a health checker the test controls.
+// harness is a simulated account, with the events of the run recorded and a
+// health checker the test controls. The simulator and the engine run on the
+// real clock, which inside a synctest bubble is fake: time moves only when
+// every goroutine waits, so simulated minutes pass in microseconds and
+// nothing runs ahead of the code that reads the clock.
 type harness struct {
 	t      *testing.T
-	clk    *clock.Fake
+	start  time.Time // when the harness was built, on the bubble's clock
 	sim    *sim.Sim
 	rec    *event.Recorder
 	health *fakeHealth
@@ -37,9 +41,12 @@ type harness struct {
 	hooks []func(event.Event)
 }
 
-func newHarness(t *testing.T) *harness {
-	clk := clock.NewFake(start)
-	return &harness{t: t, clk: clk, sim: sim.New(clk), rec: &event.Recorder{}, health: &fakeHealth{}}
+// simTest runs f in a synctest bubble with a fresh harness built inside it.
+func simTest(t *testing.T, f func(t *testing.T, h *harness)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		f(t, &harness{t: t, start: time.Now(), sim: sim.New(clock.Real{}), rec: &event.Recorder{}, health: &fakeHealth{}})
+	})
 }
 
 // service adds a simulated service and returns its config entry.
@@ -85,48 +92,22 @@ func (h *harness) opts(services ...config.Service) deploy.Options {
 		Region:   sim.Region,
 		Health:   h.health,
 		Poll:     deploy.PollPolicy{Jitter: -1},
-		Clock:    h.clk,
 		Reporter: h,
 	}
 }
 
-// run calls f while moving the fake clock forward whenever the code under
-// test waits on a timer, so simulated minutes pass in milliseconds.
+// run calls f, interrupting it (and failing the test) if it has not ended
+// after maxRun of simulated time.
 func (h *harness) run(ctx context.Context, f func(context.Context, deploy.Options) (deploy.Result, error), o deploy.Options) (deploy.Result, error) {
 	h.t.Helper()
-	done := make(chan struct{})
-	go func() {
-		for {
-			created := h.clk.TimerCreated()
-			if h.clk.Pending() > 0 {
-				h.clk.Advance(50 * time.Millisecond)
-				runtime.Gosched()
-				continue
-			}
-			select {
-			case <-done:
-				return
-			case <-created:
-			}
-		}
-	}()
-	defer close(done)
-	type answer struct {
-		res deploy.Result
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		res, err := f(ctx, o)
-		ch <- answer{res, err}
-	}()
-	select {
-	case a := <-ch:
-		return a.res, a.err
-	case <-time.After(20 * time.Second):
-		h.t.Fatalf("run did not end; simulated time %s", h.clk.Now().Sub(start))
-		return deploy.Result{}, nil
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stuck := time.AfterFunc(maxRun, func() {
+		h.t.Errorf("run did not end within %s of simulated time", maxRun)
+		cancel()
+	})
+	defer stuck.Stop()
+	return f(ctx, o)
 }
 
 // fakeHealth fails for the services in failing and counts calls.

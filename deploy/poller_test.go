@@ -5,86 +5,23 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/sim"
 )
 
-// TestPollerBatchesTenServicesPerCall watches 25 services of one cluster
-// and counts the DescribeServices calls of each poll.
-func TestPollerBatchesTenServicesPerCall(t *testing.T) {
-	tests := []struct {
-		services, wantPerPoll int
-	}{
-		{1, 1}, {10, 1}, {11, 2}, {25, 3},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d services", tt.services), func(t *testing.T) {
-			clk := clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
-			s := sim.New(clk)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			policy := PollPolicy{Jitter: -1}.withDefaults()
-			p := newPollers(s, clk, policy, slog.New(slog.DiscardHandler)).get("prod")
-			// Subscribe everyone before the loop starts, so that every poll
-			// covers all the services.
-			p.running = true
-			deadline := clk.Now().Add(time.Hour)
-			for i := range tt.services {
-				name := fmt.Sprintf("svc-%02d", i)
-				s.AddService(sim.ServiceSpec{Cluster: "prod", Name: name})
-				sub := p.subscribe(ctx, name, deadline)
-				defer sub.cancel()
-				go func() { // a watcher that keeps up
-					for {
-						select {
-						case <-sub.ch:
-						case <-ctx.Done():
-							return
-						}
-					}
-				}()
-			}
-			created := clk.TimerCreated()
-			before := s.Calls()["DescribeServices"]
-			go p.loop(ctx)
-			for poll := range 6 {
-				if poll > 0 {
-					before = s.Calls()["DescribeServices"]
-					created = clk.TimerCreated()
-					clk.Advance(policy.Interval)
-				}
-				select {
-				case <-created: // the poll is done and the poller waits again
-				case <-time.After(10 * time.Second):
-					t.Fatalf("poll %d did not happen", poll)
-				}
-				if got := s.Calls()["DescribeServices"] - before; got != tt.wantPerPoll {
-					t.Fatalf("poll %d: %d DescribeServices calls, want %d", poll, got, tt.wantPerPoll)
-				}
-			}
-		})
-	}
-}
-
-// TestPollerSteadyStateCallRate watches 25 services of one cluster (three
-// calls per poll) past the young phase and counts the calls of a minute:
-// about one per Interval, not one per poll.
-func TestPollerSteadyStateCallRate(t *testing.T) {
-	clk := clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
-	s := sim.New(clk)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	policy := PollPolicy{Jitter: -1}.withDefaults()
-	p := newPollers(s, clk, policy, slog.New(slog.DiscardHandler)).get("prod")
+// watchAll subscribes n services of cluster prod to p, each with a watcher
+// that keeps up, before the loop starts, so that every poll covers them all.
+func watchAll(ctx context.Context, s *sim.Sim, p *poller, n int) {
 	p.running = true
-	deadline := clk.Now().Add(time.Hour)
-	for i := range 25 {
+	deadline := time.Now().Add(time.Hour)
+	for i := range n {
 		name := fmt.Sprintf("svc-%02d", i)
 		s.AddService(sim.ServiceSpec{Cluster: "prod", Name: name})
 		sub := p.subscribe(ctx, name, deadline)
-		defer sub.cancel()
+		context.AfterFunc(ctx, sub.cancel)
 		go func() {
 			for {
 				select {
@@ -95,30 +32,68 @@ func TestPollerSteadyStateCallRate(t *testing.T) {
 			}
 		}()
 	}
-	go p.loop(ctx)
-	// advance moves the clock in small steps, each once the poller waits
-	// on its timer, so that every poll happens at its due time.
-	advance := func(d time.Duration) {
-		const step = 100 * time.Millisecond
-		for range d / step {
-			for clk.Pending() == 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Millisecond):
+}
+
+// TestPollerBatchesTenServicesPerCall watches services of one cluster and
+// counts the DescribeServices calls of each poll.
+func TestPollerBatchesTenServicesPerCall(t *testing.T) {
+	tests := []struct {
+		services, wantPerPoll int
+	}{
+		{1, 1}, {10, 1}, {11, 2}, {25, 3},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d services", tt.services), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := sim.New(clock.Real{})
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				policy := PollPolicy{Jitter: -1}.withDefaults()
+				p := newPollers(s, clock.Real{}, policy, slog.New(slog.DiscardHandler)).get("prod")
+				watchAll(ctx, s, p, tt.services)
+				go p.loop(ctx)
+				// Counted between two quiet points: the loop's first poll may
+				// run before this goroutine reads a count.
+				before := 0
+				for poll := range 6 {
+					if poll > 0 {
+						time.Sleep(policy.Interval)
+					}
+					synctest.Wait() // the poll is done and the poller waits again
+					now := s.Calls()["DescribeServices"]
+					if got := now - before; got != tt.wantPerPoll {
+						t.Fatalf("poll %d: %d DescribeServices calls, want %d", poll, got, tt.wantPerPoll)
+					}
+					before = now
 				}
-			}
-			clk.Advance(step)
+			})
+		})
+	}
+}
+
+// TestPollerSteadyStateCallRate watches 25 services of one cluster (three
+// calls per poll) past the young phase and counts the calls of a minute:
+// about one per Interval, not one per poll.
+func TestPollerSteadyStateCallRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := sim.New(clock.Real{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		policy := PollPolicy{Jitter: -1}.withDefaults()
+		p := newPollers(s, clock.Real{}, policy, slog.New(slog.DiscardHandler)).get("prod")
+		watchAll(ctx, s, p, 25)
+		go p.loop(ctx)
+		time.Sleep(policy.FastFor + 30*time.Second) // young, then growing, then settled
+		synctest.Wait()
+		before := s.Calls()["DescribeServices"]
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		// Three calls per poll, polls 3 s apart: 60 calls, give or take the
+		// poll at either end of the minute.
+		if got := s.Calls()["DescribeServices"] - before; got < 57 || got > 63 {
+			t.Fatalf("%d DescribeServices calls in a steady minute, want about 60 (one per Interval)", got)
 		}
-	}
-	advance(policy.FastFor + 30*time.Second) // young, then growing, then settled
-	before := s.Calls()["DescribeServices"]
-	advance(time.Minute)
-	// Three calls per poll, polls 3 s apart: 60 calls, give or take the
-	// poll at either end of the minute.
-	if got := s.Calls()["DescribeServices"] - before; got < 57 || got > 63 {
-		t.Fatalf("%d DescribeServices calls in a steady minute, want about 60 (one per Interval)", got)
-	}
+	})
 }
 
 func TestPollPolicy(t *testing.T) {

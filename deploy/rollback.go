@@ -51,7 +51,7 @@ func (sr *serviceRun) rollBack(ctx context.Context, to string) error {
 		return nil
 	}
 	sr.stage(failure.StageRollback)
-	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: from, To: to})
+	sr.emit(event.RollbackStarted{Service: sr.s.Name, From: from, To: to})
 	uctx, cancel := afterDeadline(ctx)
 	defer cancel()
 	id, err := sr.update(uctx, to, false, true)
@@ -76,8 +76,8 @@ func (sr *serviceRun) rollBack(ctx context.Context, to string) error {
 func (sr *serviceRun) followECSRollback(ctx context.Context, next ecstypes.Deployment) error {
 	id, to := aws.ToString(next.Id), aws.ToString(next.TaskDefinition)
 	sr.stage(failure.StageRollback)
-	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: sr.res.TaskDefinition, To: to})
-	sr.emit(event.DeploymentStarted{At: sr.now(), Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: to, Rollback: true})
+	sr.emit(event.RollbackStarted{Service: sr.s.Name, From: sr.res.TaskDefinition, To: to})
+	sr.emit(event.DeploymentStarted{Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: to, Rollback: true})
 	sr.res.RollbackDeploymentID = id
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		sr.warn("ECS is rolling back to %s (deployment %s); not followed: the run's timeout has passed", to, id)
@@ -137,7 +137,7 @@ func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
 		return sr.fail(failure.StageRollback, rb, err)
 	}
 	sr.res.TaskDefinition = to
-	sr.emit(event.RollbackStarted{At: sr.now(), Service: sr.s.Name, From: cur, To: to})
+	sr.emit(event.RollbackStarted{Service: sr.s.Name, From: cur, To: to})
 	id, err := sr.update(ctx, to, false, true)
 	if err != nil {
 		return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf("%w: %w", ErrRollbackFailed, err))

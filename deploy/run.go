@@ -111,7 +111,7 @@ func (sr *serviceRun) emit(e event.Event) { sr.r.opts.Reporter.Report(e) }
 
 func (sr *serviceRun) stage(s failure.Stage) {
 	sr.res.Stage = s
-	sr.emit(event.StageStarted{At: sr.now(), Service: sr.s.Name, Stage: s})
+	sr.emit(event.StageStarted{Service: sr.s.Name, Stage: s})
 }
 
 // fail builds the service's failure and reports it with the runbook fix
@@ -120,14 +120,14 @@ func (sr *serviceRun) fail(stage failure.Stage, runbookID string, err error) err
 	fe := failure.New(stage, sr.s.Name, runbookID, err).(*failure.Error)
 	fe.RequestID = awsx.RequestID(err)
 	sr.emit(event.Failure{
-		At: sr.now(), Service: sr.s.Name, Stage: stage, Message: err.Error(),
+		Service: sr.s.Name, Stage: stage, Message: err.Error(),
 		RunbookID: runbookID, Fix: runbook.Fix(runbookID, sr.vars()),
 	})
 	return fe
 }
 
 func (sr *serviceRun) warn(format string, args ...any) {
-	sr.emit(event.Warning{At: sr.now(), Service: sr.s.Name, Message: fmt.Sprintf(format, args...)})
+	sr.emit(event.Warning{Service: sr.s.Name, Message: fmt.Sprintf(format, args...)})
 }
 
 // vars fill the runbook's {placeholders} for this service.
@@ -162,7 +162,7 @@ func (sr *serviceRun) finish(err error) {
 			sr.res.RunbookID = failure.RunbookIDOf(err)
 		}
 	}
-	sr.emit(event.ServiceFinished{At: sr.now(), Service: sr.s.Name, OK: err == nil, Stage: sr.res.Stage})
+	sr.emit(event.ServiceFinished{Service: sr.s.Name, OK: err == nil, Stage: sr.res.Stage})
 }
 
 func (sr *serviceRun) logger() *slog.Logger {

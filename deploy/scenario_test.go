@@ -190,73 +190,79 @@ func TestDeployScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			tt.spec.Cluster = "prod"
-			svc := h.service(tt.spec)
-			if tt.setup != nil {
-				tt.setup(h, &svc)
-			}
-			o := h.opts(svc)
-			o.Tag = "v2"
-			if tt.opts != nil {
-				tt.opts(&o)
-			}
-			res, err := h.run(context.Background(), deploy.Deploy, o)
+			simTest(t, func(t *testing.T, h *harness) {
+				tt.spec.Cluster = "prod"
+				svc := h.service(tt.spec)
+				if tt.setup != nil {
+					tt.setup(h, &svc)
+				}
+				o := h.opts(svc)
+				o.Tag = "v2"
+				if tt.opts != nil {
+					tt.opts(&o)
+				}
+				res, err := h.run(context.Background(), deploy.Deploy, o)
 
-			if got := failure.ExitCode(err); got != tt.wantExit {
-				t.Fatalf("exit code = %d, want %d; err = %v", got, tt.wantExit, err)
-			}
-			if len(res.Services) != 1 {
-				t.Fatalf("results = %+v", res.Services)
-			}
-			sr := res.Services[0]
-			if tt.wantExit == 0 {
-				if sr.Stage != failure.StageDone || sr.Error != "" || sr.RolloutState != "COMPLETED" {
-					t.Fatalf("result = %+v, want done and COMPLETED", sr)
+				if got := failure.ExitCode(err); got != tt.wantExit {
+					t.Fatalf("exit code = %d, want %d; err = %v", got, tt.wantExit, err)
 				}
-			} else {
-				if st := worstStage(err); st != tt.wantStage {
-					t.Fatalf("stage = %q, want %q; err = %v", st, tt.wantStage, err)
+				if len(res.Services) != 1 {
+					t.Fatalf("results = %+v", res.Services)
 				}
-				if got := failure.RunbookIDOf(err); got != tt.wantRunbook {
-					t.Fatalf("runbook = %q, want %q; err = %v", got, tt.wantRunbook, err)
+				sr := res.Services[0]
+				if tt.wantExit == 0 {
+					if sr.Stage != failure.StageDone || sr.Error != "" || sr.RolloutState != "COMPLETED" {
+						t.Fatalf("result = %+v, want done and COMPLETED", sr)
+					}
+				} else {
+					if st := worstStage(err); st != tt.wantStage {
+						t.Fatalf("stage = %q, want %q; err = %v", st, tt.wantStage, err)
+					}
+					if got := failure.RunbookIDOf(err); got != tt.wantRunbook {
+						t.Fatalf("runbook = %q, want %q; err = %v", got, tt.wantRunbook, err)
+					}
+					if sr.Error == "" {
+						t.Fatal("result has no error")
+					}
 				}
-				if sr.Error == "" {
-					t.Fatal("result has no error")
+				if tt.wantErrIs != nil && !errors.Is(err, tt.wantErrIs) {
+					t.Fatalf("err = %v, want it to wrap %v", err, tt.wantErrIs)
 				}
-			}
-			if tt.wantErrIs != nil && !errors.Is(err, tt.wantErrIs) {
-				t.Fatalf("err = %v, want it to wrap %v", err, tt.wantErrIs)
-			}
-			for _, s := range tt.wantInError {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error does not contain %q:\n%v", s, err)
+				if tt.wantErrIs == deploy.ErrTimedOut {
+					if got := timedOutAfter(t, h.rec.Events()); got != svc.WaitTimeout {
+						t.Errorf("timed out %s of simulated time after the deployment started, want the wait timeout %s", got, svc.WaitTimeout)
+					}
 				}
-			}
-			diag := diagnosisText(h.rec.Events())
-			for _, s := range tt.wantInDiag {
-				if !strings.Contains(diag, s) {
-					t.Errorf("diagnosis does not contain %q:\n%s", s, diag)
+				for _, s := range tt.wantInError {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error does not contain %q:\n%v", s, err)
+					}
 				}
-			}
-			if sr.RolledBack != tt.wantRolledBack {
-				t.Errorf("rolled back = %v, want %v", sr.RolledBack, tt.wantRolledBack)
-			}
-			if got := h.sim.Calls()["UpdateService"]; got != tt.wantUpdates {
-				t.Errorf("UpdateService calls = %d, want %d", got, tt.wantUpdates)
-			}
-			if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/"+tt.wantFinalRev) {
-				t.Errorf("service runs %s, want %s", got, tt.wantFinalRev)
-			}
-			if got := h.health.count(); got != tt.wantHealth {
-				t.Errorf("health checks = %d, want %d", got, tt.wantHealth)
-			}
-			if got := h.sim.Calls()["DeregisterTaskDefinition"]; got != 0 {
-				t.Errorf("deregistered %d task definitions", got)
-			}
-			if tt.wantRolledBack && sr.RollbackDeploymentID == "" {
-				t.Error("rolled back without naming the rollback deployment")
-			}
+				diag := diagnosisText(h.rec.Events())
+				for _, s := range tt.wantInDiag {
+					if !strings.Contains(diag, s) {
+						t.Errorf("diagnosis does not contain %q:\n%s", s, diag)
+					}
+				}
+				if sr.RolledBack != tt.wantRolledBack {
+					t.Errorf("rolled back = %v, want %v", sr.RolledBack, tt.wantRolledBack)
+				}
+				if got := h.sim.Calls()["UpdateService"]; got != tt.wantUpdates {
+					t.Errorf("UpdateService calls = %d, want %d", got, tt.wantUpdates)
+				}
+				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/"+tt.wantFinalRev) {
+					t.Errorf("service runs %s, want %s", got, tt.wantFinalRev)
+				}
+				if got := h.health.count(); got != tt.wantHealth {
+					t.Errorf("health checks = %d, want %d", got, tt.wantHealth)
+				}
+				if got := h.sim.Calls()["DeregisterTaskDefinition"]; got != 0 {
+					t.Errorf("deregistered %d task definitions", got)
+				}
+				if tt.wantRolledBack && sr.RollbackDeploymentID == "" {
+					t.Error("rolled back without naming the rollback deployment")
+				}
+			})
 		})
 	}
 }
@@ -276,9 +282,19 @@ func diagnosisText(events []event.Event) string {
 	return b.String()
 }
 
+// timedOutAfter is the simulated time from the start of the deployment to
+// the rollout's failure.
+func timedOutAfter(t *testing.T, events []event.Event) time.Duration {
+	t.Helper()
+	started, failures := event.Of[event.DeploymentStarted](events), event.Of[event.Failure](events)
+	if len(started) == 0 || len(failures) == 0 || failures[0].Stage != failure.StageRollout {
+		t.Fatalf("deployments %+v, failures %+v: want a deployment and a rollout failure", started, failures)
+	}
+	return failures[0].At.Sub(started[0].At)
+}
+
 func currentTaskDef(t *testing.T, h *harness) string {
 	t.Helper()
-	h.clk.Advance(0)
 	out, err := h.sim.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api"}})
 	if err != nil || len(out.Services) != 1 {
 		t.Fatalf("describe: %v %+v", err, out)

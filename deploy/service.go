@@ -39,7 +39,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 		return sr.fail(failure.StageRegister, "", err)
 	}
 	planned := event.Planned{
-		At: sr.now(), Service: sr.s.Name, Container: p.container, OldImage: p.oldImage, NewImage: p.newImage,
+		Service: sr.s.Name, Container: p.container, OldImage: p.oldImage, NewImage: p.newImage,
 		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun,
 	}
 	if !p.changed() {
@@ -66,7 +66,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 		next = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 		sr.remember(*out.TaskDefinition)
 		sr.logger().Info("registered task definition", logTaskDef, next)
-		sr.emit(event.TaskDefinitionRegistered{At: sr.now(), Service: sr.s.Name, ARN: next})
+		sr.emit(event.TaskDefinitionRegistered{Service: sr.s.Name, ARN: next})
 	}
 	sr.res.TaskDefinition = next
 	if !p.changed() && !o.ForceNewDeployment {
@@ -232,7 +232,7 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 	id := aws.ToString(d.Id)
 	sr.logger().Info("service updated", logTaskDef, taskDef, logDeployment, id, "rollback", rollback)
 	sr.emit(event.DeploymentStarted{
-		At: sr.now(), Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: taskDef, Rollback: rollback,
+		Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: taskDef, Rollback: rollback,
 	})
 	return id, nil
 }

@@ -183,7 +183,7 @@ func (c *Checker) record(ctx context.Context, p *probe, resp *http.Response, o o
 		p.last = o.desc
 	}
 	ev := event.HealthAttempt{
-		At: time.Now(), Service: p.service, URL: p.url, Attempt: p.attempts,
+		Service: p.service, URL: p.url, Attempt: p.attempts,
 		StatusCode: status, RequestID: p.requestID, Duration: d,
 	}
 	if o.class != ClassPass {

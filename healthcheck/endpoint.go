@@ -44,7 +44,7 @@ func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep confi
 	}
 
 	c.rep.Report(event.HealthResult{
-		At: time.Now(), Service: service, URL: res.URL, OK: res.OK, Attempts: res.Attempts,
+		Service: service, URL: res.URL, OK: res.OK, Attempts: res.Attempts,
 		StatusCode: res.StatusCode, Elapsed: res.Elapsed, Err: res.Error, RunbookID: id,
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -53,7 +53,7 @@ func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep confi
 			vars["host"] = u.Hostname()
 		}
 		c.rep.Report(event.Failure{
-			At: time.Now(), Service: service, Stage: failure.StageHealth,
+			Service: service, Stage: failure.StageHealth,
 			Message: res.Error, RunbookID: id, Fix: runbook.Fix(id, vars),
 		})
 	}

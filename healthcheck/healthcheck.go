@@ -170,7 +170,7 @@ func closeBody(resp *http.Response, err error, _ int) (*http.Response, error) {
 // StageHealth naming the failing endpoints; it wraps context.Canceled when
 // the run was interrupted.
 func (c *Checker) Check(ctx context.Context, service string, h config.Health) ([]Result, error) {
-	c.rep.Report(event.StageStarted{At: time.Now(), Service: service, Stage: failure.StageHealth})
+	c.rep.Report(event.StageStarted{Service: service, Stage: failure.StageHealth})
 	budget := h.Timeout
 	if budget <= 0 {
 		budget = config.DefaultHealthTimeout

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -38,7 +37,7 @@ func Verify(ctx context.Context, c *Checker, services []config.Service, baseURLO
 	for i, s := range services {
 		if s.Health == nil {
 			c.rep.Report(event.Warning{
-				At: time.Now(), Service: s.Name,
+				Service: s.Name,
 				Message: "no health endpoints declared in the config; health verification skipped " +
 					"(declare the service's canonical endpoints under health:, see runbook " + runbook.HealthEndpointList + ")",
 			})

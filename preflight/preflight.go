@@ -97,7 +97,7 @@ func Run(ctx context.Context, opts Options) ([]Check, error) {
 	defer cancel()
 
 	r := newRunner(opts)
-	r.rep.Report(event.StageStarted{At: r.clk.Now(), Stage: failure.StagePreflight})
+	r.rep.Report(event.StageStarted{Stage: failure.StagePreflight})
 	checks := r.runAll(bctx, r.plan())
 	if err := ctx.Err(); err != nil {
 		return checks, failure.New(failure.StagePreflight, "", runbook.Interrupted, fmt.Errorf("preflight: %w", err))

@@ -152,7 +152,7 @@ func (r *runner) runAll(ctx context.Context, jobs []job) []Check {
 			out[i] = c
 			r.log.Debug("check finished", logCheck, c.ID, logService, c.Service, logStatus, c.Status)
 			r.rep.Report(event.CheckFinished{
-				At: r.clk.Now(), Service: c.Service, ID: c.ID, Status: c.Status,
+				Service: c.Service, ID: c.ID, Status: c.Status,
 				Message: c.Message, Fix: c.Fix, RunbookID: c.RunbookID, Duration: r.clk.Now().Sub(start),
 			})
 		})

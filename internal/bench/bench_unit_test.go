@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/sim"
 )
 
@@ -123,7 +122,7 @@ func TestProxyCountsActions(t *testing.T) {
 // TestDeployOnceSimulated runs the harness's smallest deploy on a fake
 // clock and checks what it reads back from the simulator.
 func TestDeployOnceSimulated(t *testing.T) {
-	o, err := deployOnce(context.Background(), clock.NewFake(fakeStart), scenario{desired: 1, rollout: sim.Slow(time.Millisecond)})
+	o, err := deployOnce(context.Background(), newFakeClock(fakeStart), scenario{desired: 1, rollout: sim.Slow(time.Millisecond)})
 	if err != nil || o.err != nil {
 		t.Fatalf("deploy: %v, %v", err, o.err)
 	}

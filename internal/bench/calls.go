@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/omdeploy/omdeploy/deploy"
-	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/sim"
 )
 
@@ -48,7 +47,7 @@ func SimCalls(ctx context.Context, poll deploy.PollPolicy) ([]CallCount, error) 
 	var out []CallCount
 	for _, s := range callScenarios() {
 		s.sc.poll = poll
-		o, err := deployOnce(ctx, clock.NewFake(fakeStart), s.sc)
+		o, err := deployOnce(ctx, newFakeClock(fakeStart), s.sc)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", s.name, err)
 		}

@@ -80,7 +80,7 @@ func DetectionLatency(ctx context.Context, o LatencyOptions) (Latency, error) {
 			}
 			var clk clock.Clock = clock.Real{}
 			if o.Simulated {
-				clk = clock.NewFake(fakeStart)
+				clk = newFakeClock(fakeStart)
 			}
 			out, err := deployOnce(ctx, clk, sc)
 			if err == nil && out.states[0] != string(want) {

@@ -72,7 +72,7 @@ func deployOnce(ctx context.Context, clk clock.Clock, sc scenario) (outcome, err
 		Region:     sim.Region,
 		Clock:      clk,
 	}
-	if fake, ok := clk.(*clock.Fake); ok {
+	if fake, ok := clk.(*fakeClock); ok {
 		defer drive(fake)()
 	}
 	start := clk.Now()
@@ -116,12 +116,12 @@ const settle = 2 * time.Millisecond
 // drive moves clk forward while the engine waits on a timer, until the
 // returned func is called, so that simulated minutes pass in milliseconds:
 // in fakeStep steps until a timer fires, then a pause of settle real time.
-func drive(clk *clock.Fake) (stop func()) {
+func drive(clk *fakeClock) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		for {
-			created := clk.TimerCreated()
-			if clk.Pending() == 0 {
+			created := clk.timerCreated()
+			if clk.pending() == 0 {
 				select {
 				case <-done:
 					return
@@ -133,8 +133,8 @@ func drive(clk *clock.Fake) (stop func()) {
 				return
 			case <-time.After(settle):
 			}
-			for p := clk.Pending(); p > 0 && clk.Pending() >= p; {
-				clk.Advance(fakeStep)
+			for p := clk.pending(); p > 0 && clk.pending() >= p; {
+				clk.advance(fakeStep)
 			}
 		}
 	}()

@@ -191,7 +191,10 @@ func (e *Env) Observer() event.Reporter { return event.Func(e.srv.observe) }
 // number of 503s.
 func (e *Env) Pipeline(opts Options) pipeline.Options {
 	opts = opts.withDefaults()
-	rep := event.Tee{opts.Reporter, e.Observer()}
+	// Every event reads the demo's clock, those of the preflight checks and
+	// the health checker (which wait on the wall clock) too, so that the
+	// times shown go forward at the demo's pace throughout.
+	rep := event.Stamped(event.Tee{opts.Reporter, e.Observer()}, e.Clock.Now)
 	return pipeline.Options{
 		Config:   e.Config,
 		Services: e.Services,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -152,44 +154,39 @@ func TestClosing(t *testing.T) {
 	}
 }
 
+// TestHealthServer drives the handler without a listener, so that it runs
+// in a synctest bubble where time.Sleep moves the server's clock: the real
+// health checks of the demo's end-to-end tests go through the socket.
 func TestHealthServer(t *testing.T) {
-	clk := clock.NewFake(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv, err := startServer(clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.close()
-	srv.warmService, srv.warmFor = "web", 3*time.Second
-
-	get := func(path string) int {
-		t.Helper()
-		resp, err := http.Get(srv.url + path)
-		if err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		srv := &healthServer{clk: clock.Real{}, warmService: "web", warmFor: 3 * time.Second}
+		get := func(path string) int {
+			t.Helper()
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			return rec.Code
 		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	steps := []struct {
-		name string
-		do   func()
-		path string
-		want int
-	}{
-		{"route", func() {}, "/healthz", 200},
-		{"missing route", func() {}, "/api/health", 404},
-		{"another service's health stage", func() { srv.observe(event.StageStarted{Service: "api", Stage: failure.StageHealth}) }, "/healthz", 200},
-		{"web's health stage starts", func() { srv.observe(event.StageStarted{Service: "web", Stage: failure.StageHealth}) }, "/api/tech/health", 503},
-		{"still warming", func() { clk.Advance(2 * time.Second) }, "/healthz", 503},
-		{"warm", func() { clk.Advance(time.Second) }, "/healthz", 200},
-		{"missing route stays missing", func() {}, "/api/health", 404},
-	}
-	for _, s := range steps {
-		s.do()
-		if got := get(s.path); got != s.want {
-			t.Fatalf("%s: GET %s = %d, want %d", s.name, s.path, got, s.want)
+		steps := []struct {
+			name string
+			do   func()
+			path string
+			want int
+		}{
+			{"route", func() {}, "/healthz", 200},
+			{"missing route", func() {}, "/api/health", 404},
+			{"another service's health stage", func() { srv.observe(event.StageStarted{Service: "api", Stage: failure.StageHealth}) }, "/healthz", 200},
+			{"web's health stage starts", func() { srv.observe(event.StageStarted{Service: "web", Stage: failure.StageHealth}) }, "/api/tech/health", 503},
+			{"still warming", func() { time.Sleep(2 * time.Second) }, "/healthz", 503},
+			{"warm", func() { time.Sleep(time.Second) }, "/healthz", 200},
+			{"missing route stays missing", func() {}, "/api/health", 404},
 		}
-	}
+		for _, s := range steps {
+			s.do()
+			if got := get(s.path); got != s.want {
+				t.Fatalf("%s: GET %s = %d, want %d", s.name, s.path, got, s.want)
+			}
+		}
+	})
 }
 
 func TestWorkspace(t *testing.T) {

@@ -16,8 +16,16 @@ type Reporter interface {
 	Report(Event)
 }
 
-// Event is one of the types below.
-type Event interface{ isEvent() }
+// Event is one of the types below. Each has an At, when it happened. An
+// emitter that knows a better time than "now" (an ECS service event's own
+// timestamp) sets it; the others leave it zero and the run's reporter
+// stamps it once, with the run's clock (see Stamped), so that the time a
+// user sees is the same in every view.
+type Event interface {
+	isEvent()
+	at() time.Time            // the event's At
+	withAt(t time.Time) Event // the event with At set to t
+}
 
 // StageStarted marks the start of a stage for one service (Service empty for
 // run-wide stages such as the identity checks).
@@ -196,6 +204,54 @@ func (HealthResult) isEvent()             {}
 func (Failure) isEvent()                  {}
 func (Warning) isEvent()                  {}
 func (ServiceFinished) isEvent()          {}
+
+func (e StageStarted) at() time.Time             { return e.At }
+func (e CheckFinished) at() time.Time            { return e.At }
+func (e Planned) at() time.Time                  { return e.At }
+func (e TaskDefinitionRegistered) at() time.Time { return e.At }
+func (e DeploymentStarted) at() time.Time        { return e.At }
+func (e DeploymentProgress) at() time.Time       { return e.At }
+func (e ServiceEvent) at() time.Time             { return e.At }
+func (e Diagnosis) at() time.Time                { return e.At }
+func (e RollbackStarted) at() time.Time          { return e.At }
+func (e HealthAttempt) at() time.Time            { return e.At }
+func (e HealthResult) at() time.Time             { return e.At }
+func (e Failure) at() time.Time                  { return e.At }
+func (e Warning) at() time.Time                  { return e.At }
+func (e ServiceFinished) at() time.Time          { return e.At }
+
+func (e StageStarted) withAt(t time.Time) Event             { e.At = t; return e }
+func (e CheckFinished) withAt(t time.Time) Event            { e.At = t; return e }
+func (e Planned) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e TaskDefinitionRegistered) withAt(t time.Time) Event { e.At = t; return e }
+func (e DeploymentStarted) withAt(t time.Time) Event        { e.At = t; return e }
+func (e DeploymentProgress) withAt(t time.Time) Event       { e.At = t; return e }
+func (e ServiceEvent) withAt(t time.Time) Event             { e.At = t; return e }
+func (e Diagnosis) withAt(t time.Time) Event                { e.At = t; return e }
+func (e RollbackStarted) withAt(t time.Time) Event          { e.At = t; return e }
+func (e HealthAttempt) withAt(t time.Time) Event            { e.At = t; return e }
+func (e HealthResult) withAt(t time.Time) Event             { e.At = t; return e }
+func (e Failure) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e Warning) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e ServiceFinished) withAt(t time.Time) Event          { e.At = t; return e }
+
+// At is when e happened: its At field.
+func At(e Event) time.Time { return e.at() }
+
+// Stamp returns e with a zero At set to now.
+func Stamp(e Event, now time.Time) Event {
+	if !e.at().IsZero() {
+		return e
+	}
+	return e.withAt(now)
+}
+
+// Stamped passes every event on to r, its zero At set to now() first. A
+// run wraps its reporter once, with the clock the user should see, instead
+// of every emitter reading a clock of its own.
+func Stamped(r Reporter, now func() time.Time) Reporter {
+	return Func(func(e Event) { r.Report(Stamp(e, now())) })
+}
 
 // Nop discards events.
 type Nop struct{}

@@ -32,6 +32,10 @@ func (a *actionsLog) before(b *strings.Builder, e event.Event) {
 		a.open = true
 	case event.Failure:
 		a.end(b)
+	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
+		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
+		event.ServiceFinished:
+		// They go into the open group.
 	}
 }
 
@@ -67,6 +71,9 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 			title += ": " + e.Service
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
+	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
+		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished:
+		// Annotations are for what needs a person: failures and warnings.
 	}
 }
 

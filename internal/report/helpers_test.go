@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/testenv"
@@ -83,10 +82,15 @@ func lookupTestRunbook(id string) (runbook.Entry, bool) {
 	return e, ok
 }
 
-// play reports events one second apart on a fake clock.
-func play(r *Renderer, c *clock.Fake, events []event.Event) {
+// toTestStart moves a synctest bubble's clock, which starts in 2000, to
+// testStart, so that golden files show the times they always have.
+func toTestStart() { time.Sleep(time.Until(testStart)) }
+
+// play reports events one second apart; in a synctest bubble the seconds
+// pass at once.
+func play(r *Renderer, events []event.Event) {
 	for _, e := range events {
-		c.Advance(time.Second)
+		time.Sleep(time.Second)
 		r.Report(e)
 	}
 }

@@ -62,6 +62,10 @@ func (v *liveView) inBlock(e event.Event) bool {
 	switch e.(type) {
 	case event.DeploymentProgress, event.StageStarted:
 		return true
+	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent,
+		event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Failure, event.Warning,
+		event.ServiceFinished:
+		// Shown as lines above the block.
 	}
 	return false
 }
@@ -108,6 +112,9 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 		if e.Stage != "" {
 			r.stage = e.Stage
 		}
+	case event.Planned, event.TaskDefinitionRegistered, event.ServiceEvent, event.Diagnosis, event.HealthAttempt,
+		event.Failure, event.Warning:
+		// Shown only as lines above the block.
 	}
 }
 

@@ -48,9 +48,9 @@ const (
 	KeyReused        = "reused"
 )
 
-// logEvent writes e as one record, stamped with now so records and plain
-// lines of the same run agree (and golden files are stable).
-func logEvent(log *slog.Logger, now time.Time, e event.Event, cat catalogue) {
+// logEvent writes e as one record at the event's time, so that records and
+// plain lines of the same run agree.
+func logEvent(log *slog.Logger, e event.Event, cat catalogue) {
 	level, msg, kind, attrs := eventRecord(e, cat)
 	if kind == "" {
 		return
@@ -59,7 +59,7 @@ func logEvent(log *slog.Logger, now time.Time, e event.Event, cat catalogue) {
 	if !log.Enabled(ctx, level) {
 		return
 	}
-	rec := slog.NewRecord(now, level, msg, 0)
+	rec := slog.NewRecord(event.At(e), level, msg, 0)
 	rec.AddAttrs(slog.String(KeyEvent, kind))
 	rec.AddAttrs(attrs...)
 	_ = log.Handler().Handle(ctx, rec) // a log line that cannot be written has nowhere better to go

@@ -43,9 +43,6 @@ type Options struct {
 	Output   string   // OutputText or OutputJSON
 	Progress Progress // default ProgressPlain
 	Verbose  bool     // show every health attempt
-	// Now stamps plain lines and times the live view; default time.Now.
-	// Tests fix it so golden files are stable.
-	Now func() time.Time
 	// Logger receives the records of ProgressJSON; nil: a JSON handler on
 	// Stderr. Its level decides whether debug records (attempts) appear.
 	Logger *slog.Logger
@@ -80,9 +77,6 @@ type Renderer struct {
 // New builds a Renderer. With ProgressLive it starts the redraw loop, which
 // Close (or Finish) stops.
 func New(opts Options) *Renderer {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Output == "" {
 		opts.Output = OutputText
 	}
@@ -107,7 +101,7 @@ func New(opts Options) *Renderer {
 		}
 	case ProgressLive:
 		r.text.pal = palette{on: true}
-		r.live = newLiveView(opts.Now(), opts.IO.ErrWidth, r.text.pal)
+		r.live = newLiveView(time.Now(), opts.IO.ErrWidth, r.text.pal)
 		r.stop = make(chan struct{})
 		go r.redrawLoop(r.stop)
 	}
@@ -118,10 +112,12 @@ func New(opts Options) *Renderer {
 	return r
 }
 
-// Report shows one event.
+// Report shows one event. Every view shows the event's own time; an event
+// reported without one is stamped here, on arrival.
 func (r *Renderer) Report(e event.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	e = event.Stamp(e, time.Now())
 	r.shown.note(e)
 	if f, ok := e.(event.Failure); ok {
 		r.failures = append(r.failures, f)
@@ -129,21 +125,23 @@ func (r *Renderer) Report(e event.Event) {
 	r.show(e)
 }
 
-// show sends e to the progress view; r.mu is held.
+// show sends e, stamped, to the progress view; r.mu is held. The live
+// view's block runs on the renderer's clock, like its elapsed times; the
+// lines it prints carry the event's time.
 func (r *Renderer) show(e event.Event) {
 	switch {
 	case r.log != nil:
-		logEvent(r.log, r.opts.Now(), e, r.opts.Runbook)
+		logEvent(r.log, e, r.opts.Runbook)
 	case r.live != nil:
-		r.live.apply(e, r.opts.Now())
+		r.live.apply(e, time.Now())
 		if text := r.text.eventText(e); text != "" && !r.live.inBlock(e) {
-			r.live.above(stamp(r.opts.Now(), text, r.text.pal))
+			r.live.above(stamp(event.At(e), text, r.text.pal))
 		}
 	default:
 		var b strings.Builder
 		r.gh.before(&b, e)
 		if text := r.text.eventText(e); text != "" {
-			b.WriteString(stamp(r.opts.Now(), text, r.text.pal))
+			b.WriteString(stamp(event.At(e), text, r.text.pal))
 		}
 		r.gh.after(&b, e)
 		io.WriteString(r.opts.IO.Err, b.String())
@@ -165,13 +163,13 @@ func (r *Renderer) Finish(doc Document) error {
 		if r.shown.has(f) {
 			continue
 		}
-		f.At = r.opts.Now()
+		f.At = time.Now()
 		r.shown.note(f)
 		r.failures = append(r.failures, f)
 		r.show(f)
 	}
 	if r.log != nil {
-		logFinished(r.log, r.opts.Now(), doc)
+		logFinished(r.log, time.Now(), doc)
 	}
 	r.stopLive()
 	var errs []error
@@ -217,7 +215,7 @@ func (r *Renderer) stopLive() {
 	if r.live == nil {
 		return
 	}
-	io.WriteString(r.opts.IO.Err, r.live.frame(r.opts.Now(), true))
+	io.WriteString(r.opts.IO.Err, r.live.frame(time.Now(), true))
 	r.live = nil
 	r.text.pal = palette{}
 	close(r.stop)
@@ -232,8 +230,8 @@ func (r *Renderer) redrawLoop(stop <-chan struct{}) {
 			return
 		case <-t.C:
 			r.mu.Lock()
-			if r.live != nil && r.live.due(r.opts.Now()) {
-				io.WriteString(r.opts.IO.Err, r.live.frame(r.opts.Now(), false))
+			if r.live != nil && r.live.due(time.Now()) {
+				io.WriteString(r.opts.IO.Err, r.live.frame(time.Now(), false))
 			}
 			r.mu.Unlock()
 		}
@@ -242,8 +240,8 @@ func (r *Renderer) redrawLoop(stop <-chan struct{}) {
 
 // stamp puts the time before the first line of text and aligns the others
 // under it.
-func stamp(now time.Time, text string, p palette) string {
-	ts := now.UTC().Format("15:04:05")
+func stamp(at time.Time, text string, p palette) string {
+	ts := at.UTC().Format("15:04:05")
 	pad := strings.Repeat(" ", len(ts)+1)
 	return p.dim(ts) + " " + strings.ReplaceAll(text, "\n", "\n"+pad) + "\n"
 }

@@ -9,31 +9,35 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
-	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
-// run plays a scenario through a renderer built from opts and returns what
-// it wrote to stderr and stdout.
+// run plays a scenario through a renderer built from opts, in a synctest
+// bubble from testStart on, and returns what it wrote to stderr and stdout.
 func run(t *testing.T, sc scenario, opts Options) (stderr, stdout string) {
 	t.Helper()
 	var errBuf, outBuf syncBuffer
-	c := clock.NewFake(testStart)
-	opts.IO, opts.Now, opts.Runbook = iostreams.Test(&outBuf, &errBuf), c.Now, lookupTestRunbook
-	r := New(opts)
-	defer r.Close()
-	play(r, c, sc.events)
-	c.Advance(1)
-	if err := r.Finish(sc.doc); err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		toTestStart()
+		opts.IO, opts.Runbook = iostreams.Test(&outBuf, &errBuf), lookupTestRunbook
+		r := New(opts)
+		defer r.Close()
+		play(r, sc.events)
+		time.Sleep(time.Nanosecond) // the run ends just after its last event
+		if err := r.Finish(sc.doc); err != nil {
+			t.Fatalf("Finish: %v", err)
+		}
+	})
 	return errBuf.String(), outBuf.String()
 }
 
@@ -48,6 +52,38 @@ func TestPlainOutput(t *testing.T) {
 				t.Error("plain output outside GitHub Actions contains a workflow command")
 			}
 			golden(t, "plain-"+sc.name, stderr+"--- stdout ---\n"+stdout)
+		})
+	}
+}
+
+// TestViewsShowTheEventsTime reports an event that happened two hours
+// before it arrived, and one without a time, which arrives at 09:26:02:
+// every view shows the first at its own time, and the second at its
+// arrival.
+func TestViewsShowTheEventsTime(t *testing.T) {
+	tests := []struct {
+		progress       Progress
+		early, arrived string // in the output, colours removed
+	}{
+		{ProgressPlain, "07:26:00 warning: early", "09:26:02 warning: on arrival"},
+		{ProgressJSON, `"time":"2025-03-14T07:26:00Z","level":"WARN","msg":"warning","event":"warning","message":"early"`,
+			`"time":"2025-03-14T09:26:02Z","level":"WARN","msg":"warning","event":"warning","message":"on arrival"`},
+		{ProgressLive, "07:26:00 warning: early", "09:26:02 warning: on arrival"},
+	}
+	colour := regexp.MustCompile(`\x1b\[\d+m`)
+	for _, tt := range tests {
+		t.Run(string(tt.progress), func(t *testing.T) {
+			sc := scenario{
+				events: []event.Event{event.Warning{At: testStart.Add(-2 * time.Hour), Message: "early"}, event.Warning{Message: "on arrival"}},
+				doc:    Document{Command: "deploy", OK: true},
+			}
+			stderr, _ := run(t, sc, Options{Progress: tt.progress})
+			stderr = colour.ReplaceAllString(stderr, "")
+			for _, want := range []string{tt.early, tt.arrived} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("output lacks %q:\n%q", want, stderr)
+				}
+			}
 		})
 	}
 }

@@ -155,7 +155,7 @@ func TestContract(t *testing.T) {
 
 // simTarget is a fresh simulated account per case.
 func simTarget(*testing.T) target {
-	s := New(clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)))
+	s := New(clock.Real{})
 	return target{ecs: s, ssm: s, logs: s, sts: s, seed: simSeeder{s}, n: newNames()}
 }
 

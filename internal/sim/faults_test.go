@@ -12,7 +12,7 @@ import (
 )
 
 func TestFailAndRunningTasks(t *testing.T) {
-	s, _ := newSim(t)
+	s := newSim(t)
 	s.AddService(ServiceSpec{Cluster: "prod", Name: "api", Desired: 2})
 	s.AddService(ServiceSpec{Cluster: "prod", Name: "worker", Desired: 1})
 	ctx := context.Background()

@@ -1,8 +1,9 @@
 // Package sim is an in-memory ECS, CloudWatch Logs, STS, SSM and IAM for
 // tests and for `omdeploy demo`. Rollouts move forward with an injectable
 // clock: state is computed from clock.Now() whenever it is read, with no
-// goroutines, so a fake clock runs a fifteen-minute rollout in
-// milliseconds and clock.Real runs the demo at human speed.
+// goroutines, so clock.Real in a testing/synctest bubble runs a
+// fifteen-minute rollout in milliseconds, clock.Real outside one runs the
+// demo at human speed, and the demo's faster clock runs it sped up.
 //
 // Scripted rollouts (Healthy, CrashLoop, PullError, SecretsError,
 // NoCapacity, ReplacedAfter, Slow), the circuit breaker with or without

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,12 +22,11 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 )
 
-var start = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-func newSim(t *testing.T) (*Sim, *clock.Fake) {
+// newSim is a simulator on the real clock. Tests that let time pass build
+// it inside a synctest bubble, where time.Sleep moves that clock at once.
+func newSim(t *testing.T) *Sim {
 	t.Helper()
-	clk := clock.NewFake(start)
-	return New(clk), clk
+	return New(clock.Real{})
 }
 
 func describe(t *testing.T, s *Sim, service string) ecstypes.Service {
@@ -69,87 +69,93 @@ func deploymentStates(svc ecstypes.Service) string {
 }
 
 func TestHealthyRolloutMovesWithTheClock(t *testing.T) {
-	s, clk := newSim(t)
-	s.AddService(ServiceSpec{Cluster: "prod", Name: "api", Desired: 2})
-	id := deployNew(t, s, "api", "demo/api:v2")
-	steps := []struct {
-		after time.Duration
-		want  string
-	}{
-		{0, "PRIMARY:IN_PROGRESS:0/2:0 ACTIVE:COMPLETED:2/2:0"},
-		{DefaultTaskStart, "PRIMARY:IN_PROGRESS:1/2:0 ACTIVE:COMPLETED:1/1:0"},
-		{DefaultTaskStart, "PRIMARY:IN_PROGRESS:2/2:0 ACTIVE:COMPLETED:0/0:0"},
-		{DefaultTaskStart, "PRIMARY:COMPLETED:2/2:0"},
-	}
-	for i, st := range steps {
-		clk.Advance(st.after)
-		svc := describe(t, s, "api")
-		if got := deploymentStates(svc); got != st.want {
-			t.Fatalf("step %d: deployments %s, want %s", i, got, st.want)
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t)
+		s.AddService(ServiceSpec{Cluster: "prod", Name: "api", Desired: 2})
+		id := deployNew(t, s, "api", "demo/api:v2")
+		steps := []struct {
+			after time.Duration
+			want  string
+		}{
+			{0, "PRIMARY:IN_PROGRESS:0/2:0 ACTIVE:COMPLETED:2/2:0"},
+			{DefaultTaskStart, "PRIMARY:IN_PROGRESS:1/2:0 ACTIVE:COMPLETED:1/1:0"},
+			{DefaultTaskStart, "PRIMARY:IN_PROGRESS:2/2:0 ACTIVE:COMPLETED:0/0:0"},
+			{DefaultTaskStart, "PRIMARY:COMPLETED:2/2:0"},
 		}
-	}
-	svc := describe(t, s, "api")
-	if aws.ToString(svc.Deployments[0].Id) != id || !strings.HasSuffix(aws.ToString(svc.TaskDefinition), "/api:2") {
-		t.Fatalf("service = %+v", svc)
-	}
-	if !strings.Contains(aws.ToString(svc.Events[0].Message), "steady state") {
-		t.Fatalf("latest event %q", aws.ToString(svc.Events[0].Message))
-	}
+		for i, st := range steps {
+			time.Sleep(st.after)
+			svc := describe(t, s, "api")
+			if got := deploymentStates(svc); got != st.want {
+				t.Fatalf("step %d: deployments %s, want %s", i, got, st.want)
+			}
+		}
+		svc := describe(t, s, "api")
+		if aws.ToString(svc.Deployments[0].Id) != id || !strings.HasSuffix(aws.ToString(svc.TaskDefinition), "/api:2") {
+			t.Fatalf("service = %+v", svc)
+		}
+		if !strings.Contains(aws.ToString(svc.Events[0].Message), "steady state") {
+			t.Fatalf("latest event %q", aws.ToString(svc.Events[0].Message))
+		}
+	})
 }
 
 func TestCircuitBreakerRollsBack(t *testing.T) {
-	s, clk := newSim(t)
-	s.AddService(ServiceSpec{Cluster: "prod", Name: "api", Desired: 2, CircuitBreaker: true, BreakerRollback: true})
-	s.Script("prod", "api", CrashLoop(3, "boom"))
-	id := deployNew(t, s, "api", "demo/api:v2")
-	clk.Advance(3 * DefaultTaskStart) // three failed tasks trip the breaker
-	svc := describe(t, s, "api")
-	if got := deploymentStates(svc); !strings.HasPrefix(got, "PRIMARY:IN_PROGRESS:0/2:0 ACTIVE:FAILED:0/0:3") {
-		t.Fatalf("deployments %s, want ECS's rollback PRIMARY and ours FAILED", got)
-	}
-	if !strings.HasSuffix(aws.ToString(svc.Deployments[0].TaskDefinition), "/api:1") || aws.ToString(svc.Deployments[1].Id) != id {
-		t.Fatalf("rollback deployment = %+v", svc.Deployments[0])
-	}
-	clk.Advance(time.Minute)
-	if got := deploymentStates(describe(t, s, "api")); got != "PRIMARY:COMPLETED:2/2:0" {
-		t.Fatalf("after the rollback: %s", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t)
+		s.AddService(ServiceSpec{Cluster: "prod", Name: "api", Desired: 2, CircuitBreaker: true, BreakerRollback: true})
+		s.Script("prod", "api", CrashLoop(3, "boom"))
+		id := deployNew(t, s, "api", "demo/api:v2")
+		time.Sleep(3 * DefaultTaskStart) // three failed tasks trip the breaker
+		svc := describe(t, s, "api")
+		if got := deploymentStates(svc); !strings.HasPrefix(got, "PRIMARY:IN_PROGRESS:0/2:0 ACTIVE:FAILED:0/0:3") {
+			t.Fatalf("deployments %s, want ECS's rollback PRIMARY and ours FAILED", got)
+		}
+		if !strings.HasSuffix(aws.ToString(svc.Deployments[0].TaskDefinition), "/api:1") || aws.ToString(svc.Deployments[1].Id) != id {
+			t.Fatalf("rollback deployment = %+v", svc.Deployments[0])
+		}
+		time.Sleep(time.Minute)
+		if got := deploymentStates(describe(t, s, "api")); got != "PRIMARY:COMPLETED:2/2:0" {
+			t.Fatalf("after the rollback: %s", got)
+		}
+	})
 }
 
 func TestCrashLoopLeavesStoppedTasksAndLogs(t *testing.T) {
-	s, clk := newSim(t)
-	s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
-	s.Script("prod", "api", CrashLoop(137, "line 1", "line 2", "line 3"))
-	id := deployNew(t, s, "api", "demo/api:v2")
-	clk.Advance(2 * DefaultTaskStart)
-	ctx := context.Background()
-	list, err := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod"), StartedBy: aws.String(id), DesiredStatus: ecstypes.DesiredStatusStopped})
-	if err != nil || len(list.TaskArns) != 2 {
-		t.Fatalf("stopped tasks = %v (%v), want 2", list.TaskArns, err)
-	}
-	tasks, err := s.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: list.TaskArns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	task := tasks.Tasks[0]
-	if aws.ToString(task.StoppedReason) != "Essential container in task exited" || task.StopCode != ecstypes.TaskStopCodeEssentialContainerExited ||
-		aws.ToInt32(task.Containers[0].ExitCode) != 137 {
-		t.Fatalf("task = %+v", task)
-	}
-	taskID := aws.ToString(task.TaskArn)[strings.LastIndex(aws.ToString(task.TaskArn), "/")+1:]
-	logs, err := s.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
-		LogGroupName: aws.String("/ecs/api"), LogStreamName: aws.String("ecs/app/" + taskID), StartFromHead: aws.Bool(false), Limit: aws.Int32(2),
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t)
+		s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
+		s.Script("prod", "api", CrashLoop(137, "line 1", "line 2", "line 3"))
+		id := deployNew(t, s, "api", "demo/api:v2")
+		time.Sleep(2 * DefaultTaskStart)
+		ctx := context.Background()
+		list, err := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod"), StartedBy: aws.String(id), DesiredStatus: ecstypes.DesiredStatusStopped})
+		if err != nil || len(list.TaskArns) != 2 {
+			t.Fatalf("stopped tasks = %v (%v), want 2", list.TaskArns, err)
+		}
+		tasks, err := s.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("prod"), Tasks: list.TaskArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		task := tasks.Tasks[0]
+		if aws.ToString(task.StoppedReason) != "Essential container in task exited" || task.StopCode != ecstypes.TaskStopCodeEssentialContainerExited ||
+			aws.ToInt32(task.Containers[0].ExitCode) != 137 {
+			t.Fatalf("task = %+v", task)
+		}
+		taskID := aws.ToString(task.TaskArn)[strings.LastIndex(aws.ToString(task.TaskArn), "/")+1:]
+		logs, err := s.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
+			LogGroupName: aws.String("/ecs/api"), LogStreamName: aws.String("ecs/app/" + taskID), StartFromHead: aws.Bool(false), Limit: aws.Int32(2),
+		})
+		if err != nil || len(logs.Events) != 2 || aws.ToString(logs.Events[1].Message) != "line 3" {
+			t.Fatalf("last 2 log lines = %+v (%v)", logs, err)
+		}
+		if _, err := s.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/api"), LogStreamName: aws.String("ecs/app/nope")}); awsx.Classify(err) != awsx.KindNotFound {
+			t.Fatalf("missing stream: %v", err)
+		}
+		running, _ := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod"), ServiceName: aws.String("api")})
+		if len(running.TaskArns) != 2 {
+			t.Fatalf("running tasks = %d, want the old deployment's 2", len(running.TaskArns))
+		}
 	})
-	if err != nil || len(logs.Events) != 2 || aws.ToString(logs.Events[1].Message) != "line 3" {
-		t.Fatalf("last 2 log lines = %+v (%v)", logs, err)
-	}
-	if _, err := s.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/api"), LogStreamName: aws.String("ecs/app/nope")}); awsx.Classify(err) != awsx.KindNotFound {
-		t.Fatalf("missing stream: %v", err)
-	}
-	running, _ := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod"), ServiceName: aws.String("api")})
-	if len(running.TaskArns) != 2 {
-		t.Fatalf("running tasks = %d, want the old deployment's 2", len(running.TaskArns))
-	}
 }
 
 func TestScriptedFailures(t *testing.T) {
@@ -166,65 +172,69 @@ func TestScriptedFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, clk := newSim(t)
-			s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
-			s.Script("prod", "api", tt.rollout)
-			id := deployNew(t, s, "api", "demo/api:v2")
-			clk.Advance(15 * time.Second)
-			svc := describe(t, s, "api")
-			if got := deploymentStates(svc); !strings.HasPrefix(got, tt.wantState) {
-				t.Fatalf("deployments %s, want %s...", got, tt.wantState)
-			}
-			var msgs []string
-			for _, e := range svc.Events {
-				msgs = append(msgs, aws.ToString(e.Message))
-			}
-			if !strings.Contains(strings.Join(msgs, "\n"), tt.wantEvent) {
-				t.Fatalf("events %q lack %q", msgs, tt.wantEvent)
-			}
-			if tt.name == "replaced" && aws.ToString(svc.Deployments[0].Id) == id {
-				t.Fatal("the scripted deployment was not replaced")
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := newSim(t)
+				s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
+				s.Script("prod", "api", tt.rollout)
+				id := deployNew(t, s, "api", "demo/api:v2")
+				time.Sleep(15 * time.Second)
+				svc := describe(t, s, "api")
+				if got := deploymentStates(svc); !strings.HasPrefix(got, tt.wantState) {
+					t.Fatalf("deployments %s, want %s...", got, tt.wantState)
+				}
+				var msgs []string
+				for _, e := range svc.Events {
+					msgs = append(msgs, aws.ToString(e.Message))
+				}
+				if !strings.Contains(strings.Join(msgs, "\n"), tt.wantEvent) {
+					t.Fatalf("events %q lack %q", msgs, tt.wantEvent)
+				}
+				if tt.name == "replaced" && aws.ToString(svc.Deployments[0].Id) == id {
+					t.Fatal("the scripted deployment was not replaced")
+				}
+			})
 		})
 	}
 }
 
 func TestThrottlingAndCalls(t *testing.T) {
-	s, clk := newSim(t)
-	s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
-	ctx := context.Background()
-	in := &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api"}}
-	s.Throttle("DescribeServices", 2)
-	for i, wantThrottled := range []bool{true, true, false} {
-		_, err := s.DescribeServices(ctx, in)
-		if got := awsx.Classify(err) == awsx.KindThrottled; got != wantThrottled {
-			t.Fatalf("call %d: err = %v, want throttled %v", i, err, wantThrottled)
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t)
+		s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
+		ctx := context.Background()
+		in := &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api"}}
+		s.Throttle("DescribeServices", 2)
+		for i, wantThrottled := range []bool{true, true, false} {
+			_, err := s.DescribeServices(ctx, in)
+			if got := awsx.Classify(err) == awsx.KindThrottled; got != wantThrottled {
+				t.Fatalf("call %d: err = %v, want throttled %v", i, err, wantThrottled)
+			}
 		}
-	}
-	s.ThrottleFor("", time.Second)
-	if _, err := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod")}); awsx.Classify(err) != awsx.KindThrottled {
-		t.Fatalf("ListTasks during the burst: %v", err)
-	}
-	clk.Advance(time.Second)
-	if _, err := s.DescribeServices(ctx, in); err != nil {
-		t.Fatalf("after the burst: %v", err)
-	}
-	if got := s.Calls(); got["DescribeServices"] != 4 || got["ListTasks"] != 1 {
-		t.Fatalf("calls = %v", got)
-	}
-	var apiErr smithy.APIError
-	if _, err := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: make([]string, 11)}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidParameterException" {
-		t.Fatalf("11 services: %v", err)
-	}
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := s.DescribeServices(cancelled, in); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled context: %v", err)
-	}
+		s.ThrottleFor("", time.Second)
+		if _, err := s.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("prod")}); awsx.Classify(err) != awsx.KindThrottled {
+			t.Fatalf("ListTasks during the burst: %v", err)
+		}
+		time.Sleep(time.Second)
+		if _, err := s.DescribeServices(ctx, in); err != nil {
+			t.Fatalf("after the burst: %v", err)
+		}
+		if got := s.Calls(); got["DescribeServices"] != 4 || got["ListTasks"] != 1 {
+			t.Fatalf("calls = %v", got)
+		}
+		var apiErr smithy.APIError
+		if _, err := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: make([]string, 11)}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidParameterException" {
+			t.Fatalf("11 services: %v", err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.DescribeServices(cancelled, in); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled context: %v", err)
+		}
+	})
 }
 
 func TestNotFound(t *testing.T) {
-	s, _ := newSim(t)
+	s := newSim(t)
 	s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
 	ctx := context.Background()
 	out, err := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"ghost"}})
@@ -240,7 +250,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestUpdateWithoutChangeStartsNothing(t *testing.T) {
-	s, _ := newSim(t)
+	s := newSim(t)
 	td := s.AddService(ServiceSpec{Cluster: "prod", Name: "api"})
 	ctx := context.Background()
 	out, err := s.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("api"), TaskDefinition: aws.String(td)})
@@ -254,7 +264,7 @@ func TestUpdateWithoutChangeStartsNothing(t *testing.T) {
 }
 
 func TestIdentityForPreflight(t *testing.T) {
-	s, _ := newSim(t)
+	s := newSim(t)
 	s.AddParameter("/prod/db")
 	s.AddLogGroup("/ecs/api")
 	s.DenyAction("ecs:UpdateService")
@@ -295,8 +305,7 @@ func TestRealClock(t *testing.T) {
 }
 
 func TestDemoTags(t *testing.T) {
-	clk := clock.NewFake(start)
-	s := NewDemo(clk)
+	s := NewDemo(clock.Real{})
 	ctx := context.Background()
 	out, err := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(DemoCluster), Services: []string{"web", "api", "worker"}})
 	if err != nil || len(out.Services) != 3 {

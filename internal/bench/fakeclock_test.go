@@ -1,11 +1,11 @@
-package clock
+package bench
 
 import (
 	"testing"
 	"time"
 )
 
-func TestFakeFiresInOrder(t *testing.T) {
+func TestFakeClockFiresInOrder(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name    string
@@ -20,9 +20,9 @@ func TestFakeFiresInOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := NewFake(start)
+			f := newFakeClock(start)
 			tm := f.NewTimer(tt.timer)
-			f.Advance(tt.advance)
+			f.advance(tt.advance)
 			select {
 			case got := <-tm.C():
 				if !tt.fired {
@@ -37,26 +37,26 @@ func TestFakeFiresInOrder(t *testing.T) {
 	}
 }
 
-func TestFakeStop(t *testing.T) {
-	f := NewFake(time.Unix(0, 0))
+func TestFakeClockStop(t *testing.T) {
+	f := newFakeClock(time.Unix(0, 0))
 	tm := f.NewTimer(time.Second)
 	if !tm.Stop() {
 		t.Fatal("Stop of a pending timer = false")
 	}
-	f.Advance(time.Hour)
+	f.advance(time.Hour)
 	select {
 	case <-tm.C():
 		t.Fatal("stopped timer fired")
 	default:
 	}
-	if f.Pending() != 0 {
-		t.Fatalf("Pending = %d", f.Pending())
+	if f.pending() != 0 {
+		t.Fatalf("Pending = %d", f.pending())
 	}
 }
 
-func TestTimerCreated(t *testing.T) {
-	f := NewFake(time.Unix(0, 0))
-	created := f.TimerCreated()
+func TestFakeClockTimerCreated(t *testing.T) {
+	f := newFakeClock(time.Unix(0, 0))
+	created := f.timerCreated()
 	go f.NewTimer(time.Second)
 	select {
 	case <-created:
