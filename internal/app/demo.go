@@ -5,8 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/demo"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 const (
@@ -47,7 +47,7 @@ func runDemo(c *cli.Context) error {
 	env, ctx, cancel, err := setup(c, false)
 	defer cancel()
 	if err != nil {
-		return env.finish(deploy.Result{}, err)
+		return env.fail(err)
 	}
 	opts := demo.Options{
 		Scenario: c.String(flagScenario),
@@ -58,7 +58,10 @@ func runDemo(c *cli.Context) error {
 		Note:     demoNote(c, env),
 	}
 	res, err := demo.Run(ctx, opts)
-	err = env.finish(res, err)
+	doc := env.document(err)
+	doc.Checks, doc.Services = res.Checks, res.Services
+	doc.Demo = &result.Demo{Scenario: opts.Scenario}
+	err = env.finish(doc, err)
 	if line := demo.Closing(opts, err); line != "" {
 		opts.Note(line)
 	}

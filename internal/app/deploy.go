@@ -70,12 +70,12 @@ func runEngine(c *cli.Context, withPreflight bool, fn func(context.Context, depl
 	env, ctx, cancel, err := setup(c, true)
 	defer cancel()
 	if err != nil {
-		return env.finish(deploy.Result{}, err)
+		return env.fail(err)
 	}
 	clients, awsErr := env.clients(ctx)
 	preflightOn := withPreflight && !c.Bool(flagSkipPreflight) && !c.Bool(flagDryRun)
 	if awsErr != nil && !preflightOn {
-		return env.finish(deploy.Result{}, failure.New(failure.StagePreflight, "", "", awsErr))
+		return env.fail(failure.New(failure.StagePreflight, "", "", awsErr))
 	}
 	opts := deploy.Options{
 		Services:           env.services,
@@ -102,10 +102,10 @@ func runEngine(c *cli.Context, withPreflight bool, fn func(context.Context, depl
 	if awsErr != nil {
 		// Preflight explains the credential failure with its fix and stops.
 		checks, err := opts.Preflight(ctx)
-		return env.finish(deploy.Result{Checks: checks}, err)
+		return env.finishRun(checks, nil, err)
 	}
 	res, err := fn(ctx, opts)
-	return env.finish(res, err)
+	return env.finishRun(res.Checks, res.Services, err)
 }
 
 func bindPreflight(c *cli.Context, env *runEnv, clients *awsx.Clients, awsErr error) deploy.PreflightFunc {

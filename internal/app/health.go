@@ -3,9 +3,9 @@ package app
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 const flagBaseURL = "base-url"
@@ -27,16 +27,22 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.fail(err)
 			}
 			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
 			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
-			res := deploy.Result{}
+			doc := env.document(err)
+			doc.Health = &result.HealthSummary{BaseURL: c.String(flagBaseURL)}
 			for _, s := range env.services {
-				sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone}
-				res.Services = append(res.Services, sr)
+				doc.Services = append(doc.Services, result.Service{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone})
+				for _, r := range results[s.Name] {
+					doc.Health.Endpoints++
+					if r.OK {
+						doc.Health.Passed++
+					}
+				}
 			}
-			return env.finish(res, err)
+			return env.finish(doc, err)
 		},
 	})
 }

@@ -6,11 +6,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/scaffold"
 	"github.com/omdeploy/omdeploy/preflight"
@@ -41,30 +41,32 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, false)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.fail(err)
 			}
 			path, cluster, names := str(c, flagConfig), c.String(flagCluster), strSlice(c, flagService)
 			if (cluster == "") != (len(names) == 0) {
-				return env.finish(deploy.Result{}, failure.New(failure.StageConfig, "", "",
+				return env.fail(failure.New(failure.StageConfig, "", "",
 					errors.New("init: --cluster and --service go together: name the cluster and each ECS service to read")))
 			}
 			var cfg scaffold.Config
 			if cluster != "" {
 				clients, err := env.clients(ctx)
 				if err != nil {
-					return env.finish(deploy.Result{}, err)
+					return env.fail(err)
 				}
 				services, err := scaffold.Discover(ctx, clients.ECS, cluster, names)
 				if err != nil {
-					return env.finish(deploy.Result{}, env.discoveryFailure(clients, cluster, err))
+					return env.fail(env.discoveryFailure(clients, cluster, err))
 				}
 				cfg = scaffold.Config{Region: clients.Region, AccountID: services[0].AccountID, Services: services}
 			}
 			if err := scaffold.Write(path, scaffold.Render(cfg), c.Bool(flagForce)); err != nil {
-				return env.finish(deploy.Result{}, failure.New(failure.StageConfig, "", "", fmt.Errorf("init: %w", err)))
+				return env.fail(failure.New(failure.StageConfig, "", "", fmt.Errorf("init: %w", err)))
 			}
 			if str(c, flagOutput) == report.OutputJSON {
-				return env.finishWith(deploy.Result{}, nil, map[string]any{"path": path, "services": len(cfg.Services)})
+				doc := env.document(nil)
+				doc.Init = &result.Init{Path: path, Services: len(cfg.Services)}
+				return env.finish(doc, nil)
 			}
 			what := "a template"
 			if len(cfg.Services) > 0 {

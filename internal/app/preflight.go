@@ -2,8 +2,6 @@ package app
 
 import (
 	"github.com/urfave/cli/v2"
-
-	"github.com/omdeploy/omdeploy/deploy"
 )
 
 const (
@@ -29,11 +27,11 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.fail(err)
 			}
 			clients, awsErr := env.clients(ctx)
 			checks, err := bindPreflight(c, env, clients, awsErr)(ctx)
-			return env.finish(deploy.Result{Checks: checks}, err)
+			return env.finishRun(checks, nil, err)
 		},
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 func statusCommand() *cli.Command {
@@ -24,34 +25,36 @@ EXAMPLES:
 			env, ctx, cancel, err := setup(c, true)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.fail(err)
 			}
 			clients, err := env.clients(ctx)
 			if err != nil {
-				return env.finish(deploy.Result{}, failure.New(failure.StagePreflight, "", "", err))
+				return env.fail(failure.New(failure.StagePreflight, "", "", err))
 			}
 			statuses, err := deploy.Status(ctx, deploy.Options{Services: env.services, ECS: clients.ECS, Region: clients.Region, Logger: env.logger})
 			if err == nil && str(c, flagOutput) != report.OutputJSON {
 				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
 				return err
 			}
-			return env.finishWith(statusResult(statuses), err, statuses)
+			doc := env.document(err)
+			doc.Services, doc.Status = statusServices(statuses), statuses
+			return env.finish(doc, err)
 		},
 	})
 }
 
-// statusResult fills the contract's services[] from the PRIMARY deployment,
-// so scripts read status and deploy documents the same way.
-func statusResult(statuses []deploy.ServiceStatus) deploy.Result {
-	var res deploy.Result
+// statusServices fills the contract's services[] from the PRIMARY
+// deployment, so scripts read status and deploy documents the same way.
+func statusServices(statuses []result.ServiceStatus) []result.Service {
+	var out []result.Service
 	for _, s := range statuses {
-		sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
+		sr := result.Service{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
 		for _, d := range s.Deployments {
 			if d.Status == "PRIMARY" {
 				sr.DeploymentID, sr.RolloutState = d.ID, d.RolloutState
 			}
 		}
-		res.Services = append(res.Services, sr)
+		out = append(out, sr)
 	}
-	return res
+	return out
 }

@@ -6,20 +6,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 func versionLine(b Build) string {
 	return fmt.Sprintf("omdeploy %s (commit %s, built %s, %s %s/%s)", b.Version, b.Commit, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// versionInfo is `omdeploy version --output json`'s extra.
-type versionInfo struct {
-	Version string `json:"version"`
-	Commit  string `json:"commit"`
-	Date    string `json:"date"`
-	Go      string `json:"go"`
 }
 
 func versionCommand(b Build) *cli.Command {
@@ -34,9 +26,11 @@ func versionCommand(b Build) *cli.Command {
 			env, _, cancel, err := setup(c, false)
 			defer cancel()
 			if err != nil {
-				return env.finish(deploy.Result{}, err)
+				return env.fail(err)
 			}
-			return env.finishWith(deploy.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
+			doc := env.document(nil)
+			doc.Version = &result.Version{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()}
+			return env.finish(doc, nil)
 		},
 	})
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"log/slog"
 	"time"
 
@@ -66,7 +67,7 @@ func logEvent(log *slog.Logger, now time.Time, e event.Event, cat catalogue) {
 }
 
 // logFinished writes the run's last record.
-func logFinished(log *slog.Logger, now time.Time, doc Document) {
+func logFinished(log *slog.Logger, now time.Time, doc result.Document) {
 	level := slog.LevelInfo
 	if !doc.OK {
 		level = slog.LevelError

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,7 +37,7 @@ type serviceOutput struct {
 // outputs is what a run appends to $GITHUB_OUTPUT. With one service its
 // task definition and deployment are plain outputs; with several, each is
 // prefixed by the service's name (tech-gateway-deployment-id).
-func outputs(doc Document) string {
+func outputs(doc result.Document) string {
 	var b strings.Builder
 	result := "success"
 	if !doc.OK {

@@ -58,7 +58,7 @@ func TestLiveViewOnPseudoTerminal(t *testing.T) {
 		r.Report(e)
 		waitForFrame(t, r)
 	}
-	if err := r.Finish(sc.doc); err != nil {
+	if err := r.Finish(sc.doc, sc.err); err != nil {
 		t.Fatal(err)
 	}
 	r.Close()
