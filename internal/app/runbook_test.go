@@ -66,7 +66,7 @@ func TestRunbookCommand(t *testing.T) {
 	}
 	code, out, _ := run(t, "runbook", "--output", "json")
 	var doc struct {
-		OK    bool `json:"ok"`
+		OK      bool `json:"ok"`
 		Runbook []struct {
 			ID  string `json:"id"`
 			Fix string `json:"fix"`
