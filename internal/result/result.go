@@ -48,12 +48,12 @@ type Document struct {
 	Services []Service     `json:"services"`
 	Duration time.Duration `json:"duration_ns"`
 
-	Status  []ServiceStatus `json:"status,omitempty"`  // omdeploy status
-	Runbook []RunbookEntry  `json:"runbook,omitempty"` // omdeploy runbook
-	Version *Version        `json:"version,omitempty"` // omdeploy version
-	Init    *Init           `json:"init,omitempty"`    // omdeploy init
-	Health  *HealthSummary  `json:"health,omitempty"`  // omdeploy health
-	Demo    *Demo           `json:"demo,omitempty"`    // omdeploy demo
+	Status  []ServiceStatus `json:"status,omitempty"`  // omdeploy status: each service as AWS has it
+	Runbook []RunbookEntry  `json:"runbook,omitempty"` // omdeploy runbook: the entries asked for
+	Version *Version        `json:"version,omitempty"` // omdeploy version: the build
+	Init    *Init           `json:"init,omitempty"`    // omdeploy init: the file written
+	Health  *HealthSummary  `json:"health,omitempty"`  // omdeploy health: totals of services[].health
+	Demo    *Demo           `json:"demo,omitempty"`    // omdeploy demo: the scenario shown
 }
 
 // New starts the document of a finished command: ok, exit code and stage
@@ -102,7 +102,7 @@ func (d Document) MarshalJSON() ([]byte, error) {
 type Check struct {
 	ID        string `json:"id"` // stable, e.g. "ssm.parameters"
 	Service   string `json:"service,omitempty"`
-	Status    string `json:"status"` // CheckPass, CheckFail, CheckWarn or CheckSkip
+	Status    string `json:"status"` // pass, fail, warn or skip: CheckPass and the others
 	Message   string `json:"message"`
 	Fix       string `json:"fix,omitempty"`
 	RunbookID string `json:"runbook_id,omitempty"`
