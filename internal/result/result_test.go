@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -179,5 +181,27 @@ func fill(v reflect.Value) {
 				fill(v.Field(i))
 			}
 		}
+	}
+}
+
+// TestREADMEExampleValidates keeps the README's example document true to
+// the schema.
+func TestREADMEExampleValidates(t *testing.T) {
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## JSON output")
+	_, example, ok2 := strings.Cut(section, "```json\n")
+	example, _, ok3 := strings.Cut(example, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no ```json example under ## JSON output")
+	}
+	if err := testenv.CheckDocument(testenv.ResultSchema(t), example); err != nil {
+		t.Errorf("the README's example does not validate: %v\n%s", err, example)
 	}
 }
