@@ -106,7 +106,9 @@ func TestSchemaRules(t *testing.T) {
 		{"exit code missing", func(doc map[string]any) { delete(doc, "exit_code") }, false},
 		{"duration not an integer", func(doc map[string]any) { doc["duration_ns"] = "3s" }, false},
 		{"another schema version", func(doc map[string]any) { doc["schema"] = "omdeploy.result/v0" }, false},
-		{"time not a date-time", func(doc map[string]any) { doc["status"].([]any)[0].(map[string]any)["events"].([]any)[0].(map[string]any)["at"] = "yesterday" }, false},
+		{"time not a date-time", func(doc map[string]any) {
+			doc["status"].([]any)[0].(map[string]any)["events"].([]any)[0].(map[string]any)["at"] = "yesterday"
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
