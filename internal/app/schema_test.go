@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/omdeploy/omdeploy/internal/demo"
 	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
@@ -52,27 +53,28 @@ func TestEveryCommandWritesAValidDocument(t *testing.T) {
 		before  []string // a command run first, e.g. a deploy to roll back
 		args    []string
 		code    int
-		section string // the only section the document may have
+		section string         // the only section the document may have
+		want    map[string]any // some of the section's values
 	}{
-		{"deploy", nil, append([]string{"deploy", "--config", cfg, "--image", "repo/app:v2"}, aws...), 0, ""},
-		{"deploy failing preflight", nil, append([]string{"deploy", "--config", missingCfg, "--image", "repo/app:v2"}, aws...), 3, ""},
-		{"deploy with a config error", nil, []string{"deploy", "--config", writeConfig(t, "services:\n  - service: s\n")}, 2, ""},
-		{"preflight", nil, append([]string{"preflight", "--config", cfg}, aws...), 0, ""},
-		{"preflight failing", nil, append([]string{"preflight", "--config", missingCfg}, aws...), 3, ""},
-		{"wait", nil, append([]string{"wait", "--config", cfg}, aws...), 0, ""},
+		{"deploy", nil, append([]string{"deploy", "--config", cfg, "--image", "repo/app:v2"}, aws...), 0, "", nil},
+		{"deploy failing preflight", nil, append([]string{"deploy", "--config", missingCfg, "--image", "repo/app:v2"}, aws...), 3, "", nil},
+		{"deploy with a config error", nil, []string{"deploy", "--config", writeConfig(t, "services:\n  - service: s\n")}, 2, "", nil},
+		{"preflight", nil, append([]string{"preflight", "--config", cfg}, aws...), 0, "", nil},
+		{"preflight failing", nil, append([]string{"preflight", "--config", missingCfg}, aws...), 3, "", nil},
+		{"wait", nil, append([]string{"wait", "--config", cfg}, aws...), 0, "", nil},
 		{"rollback", append([]string{"deploy", "--config", rbCfg, "--image", "repo/app:v2", "--output", "json"}, aws...),
-			append([]string{"rollback", "--config", rbCfg}, aws...), 0, ""},
-		{"rollback without a previous revision", nil, append([]string{"rollback", "--config", motoConfig(t, testenv.NewFixture(t, c, testenv.FixtureOptions{}), "")}, aws...), 6, ""},
-		{"health", nil, []string{"health", "--config", healthCfg("/healthz")}, 0, "health"},
-		{"health failing", nil, []string{"health", "--config", healthCfg("/healthz", "/api/health")}, 5, "health"},
-		{"status", nil, append([]string{"status", "--config", cfg}, aws...), 0, "status"},
-		{"runbook", nil, []string{"runbook", "health"}, 0, "runbook"},
-		{"runbook of an unknown entry", nil, []string{"runbook", "no-such-area"}, 2, ""},
-		{"version", nil, []string{"version"}, 0, "version"},
-		{"init", nil, []string{"init", "--config", initPath}, 0, "init"},
-		{"init over an existing file", nil, []string{"init", "--config", cfg}, 2, ""},
-		{"demo", nil, []string{"demo", "--speed", testSpeed}, 0, "demo"},
-		{"demo failing", nil, []string{"demo", "--speed", testSpeed, "--scenario", "crash-loop"}, 4, "demo"},
+			append([]string{"rollback", "--config", rbCfg}, aws...), 0, "", nil},
+		{"rollback without a previous revision", nil, append([]string{"rollback", "--config", motoConfig(t, testenv.NewFixture(t, c, testenv.FixtureOptions{}), "")}, aws...), 6, "", nil},
+		{"health", nil, []string{"health", "--config", healthCfg("/healthz")}, 0, "health", map[string]any{"endpoints": 1.0, "passed": 1.0}},
+		{"health failing", nil, []string{"health", "--config", healthCfg("/healthz", "/api/health")}, 5, "health", map[string]any{"endpoints": 2.0, "passed": 1.0}},
+		{"status", nil, append([]string{"status", "--config", cfg}, aws...), 0, "status", nil},
+		{"runbook", nil, []string{"runbook", "health"}, 0, "runbook", nil},
+		{"runbook of an unknown entry", nil, []string{"runbook", "no-such-area"}, 2, "", nil},
+		{"version", nil, []string{"version"}, 0, "version", map[string]any{"version": "1.2.3", "commit": "abc", "date": "today"}},
+		{"init", nil, []string{"init", "--config", initPath}, 0, "init", map[string]any{"path": initPath, "services": 0.0}},
+		{"init over an existing file", nil, []string{"init", "--config", cfg}, 2, "", nil},
+		{"demo", nil, []string{"demo", "--speed", testSpeed}, 0, "demo", map[string]any{"scenario": demo.DefaultScenario}},
+		{"demo failing", nil, []string{"demo", "--speed", testSpeed, "--scenario", "crash-loop"}, 4, "demo", map[string]any{"scenario": "crash-loop"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +100,12 @@ func TestEveryCommandWritesAValidDocument(t *testing.T) {
 			for _, s := range sections {
 				if _, has := d[s]; has != (s == tt.section) {
 					t.Errorf("section %q present: %v, want only %q", s, has, tt.section)
+				}
+			}
+			sec, _ := d[tt.section].(map[string]any)
+			for k, v := range tt.want {
+				if sec[k] != v {
+					t.Errorf("%s.%s = %v, want %v", tt.section, k, sec[k], v)
 				}
 			}
 		})
