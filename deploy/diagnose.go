@@ -15,6 +15,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -234,4 +235,18 @@ func errMessage(err error) string {
 		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
 	}
 	return err.Error()
+}
+
+// contractDiagnosis copies the diagnosis event into the document's type, so
+// the event stream and the JSON contract can change apart.
+func contractDiagnosis(e event.Diagnosis) *result.Diagnosis {
+	d := &result.Diagnosis{At: e.At, Service: e.Service, Summary: e.Summary}
+	for _, t := range e.Tasks {
+		rt := result.StoppedTask{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID}
+		for _, c := range t.Containers {
+			rt.Containers = append(rt.Containers, result.StoppedContainer(c))
+		}
+		d.Tasks = append(d.Tasks, rt)
+	}
+	return d
 }

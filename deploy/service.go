@@ -147,7 +147,7 @@ func (sr *serviceRun) rolloutFailure(ctx context.Context, id string, w watched) 
 			"%w: deployment %s %s", ErrReplaced, id, sr.outcomeText(w)))
 	}
 	d := sr.diagnose(ctx, id)
-	sr.res.Diagnosis = &d.event
+	sr.res.Diagnosis = contractDiagnosis(d.event)
 	rb, sentinel := d.runbookID, ErrRolloutFailed
 	switch w.outcome {
 	case outcomeTimedOut:

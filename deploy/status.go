@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -14,55 +13,26 @@ import (
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // statusEvents is how many recent service events Status shows.
 const statusEvents = 5
 
-// ServiceStatus is where one service stands now, and how it differs from
-// the config.
-type ServiceStatus struct {
-	Name           string             `json:"name"`
-	Cluster        string             `json:"cluster"`
-	Service        string             `json:"service"`
-	Found          bool               `json:"found"`
-	TaskDefinition string             `json:"task_definition,omitempty"`
-	Containers     []ContainerImage   `json:"containers,omitempty"`
-	Desired        int32              `json:"desired"`
-	Running        int32              `json:"running"`
-	Pending        int32              `json:"pending"`
-	Deployments    []DeploymentStatus `json:"deployments,omitempty"`
-	Events         []StatusEvent      `json:"events,omitempty"` // newest first
-	Drift          []string           `json:"drift,omitempty"`  // where the config and AWS disagree
-}
-
-// ContainerImage is one container of the running task definition.
-type ContainerImage struct {
-	Name      string `json:"name"`
-	Image     string `json:"image"`
-	Essential bool   `json:"essential"`
-}
-
-// DeploymentStatus is one of a service's deployments.
-type DeploymentStatus struct {
-	ID             string    `json:"id"`
-	Status         string    `json:"status"` // PRIMARY, ACTIVE
-	RolloutState   string    `json:"rollout_state,omitempty"`
-	RolloutReason  string    `json:"rollout_reason,omitempty"`
-	TaskDefinition string    `json:"task_definition"`
-	Desired        int32     `json:"desired"`
-	Running        int32     `json:"running"`
-	Pending        int32     `json:"pending"`
-	Failed         int32     `json:"failed"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
-// StatusEvent is a service event.
-type StatusEvent struct {
-	At      time.Time `json:"at"`
-	Message string    `json:"message"`
-}
+// The types of `omdeploy status --output json`. The JSON contract owns them
+// (the document's status section), so their fields change there, in
+// internal/result, with the schema.
+type (
+	// ServiceStatus is where one service stands now, and how it differs
+	// from the config.
+	ServiceStatus = result.ServiceStatus
+	// ContainerImage is one container of the running task definition.
+	ContainerImage = result.ContainerImage
+	// DeploymentStatus is one of a service's deployments.
+	DeploymentStatus = result.DeploymentStatus
+	// StatusEvent is a service event.
+	StatusEvent = result.StatusEvent
+)
 
 // Status describes each service: its task definition and container images,
 // its deployments with counts and rollout state, its latest events, and

@@ -21,21 +21,14 @@ import (
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
-// Result is the verdict for one endpoint; it is the JSON contract's
-// services[].health[] entry. URLs are redacted.
-type Result struct {
-	URL        string        `json:"url"`
-	FinalURL   string        `json:"final_url,omitempty"` // set when redirects were followed
-	OK         bool          `json:"ok"`
-	Attempts   int           `json:"attempts"`
-	StatusCode int           `json:"status_code"` // of the last attempt that got a response
-	Elapsed    time.Duration `json:"elapsed_ns"`
-	Error      string        `json:"error,omitempty"`
-	RunbookID  string        `json:"runbook_id,omitempty"`
-}
+// Result is the verdict for one endpoint. The JSON contract owns the type
+// (it is the document's services[].health[] entry), so its fields change
+// there, in internal/result, with the schema. URLs are redacted.
+type Result = result.Health
 
 // Defaults of Options.
 const (

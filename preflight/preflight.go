@@ -20,6 +20,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -47,15 +48,10 @@ const (
 // failed (or warned, with Strict).
 var ErrFailed = errors.New("checks failed")
 
-// Check is one check's result; it is the JSON contract's checks[] entry.
-type Check struct {
-	ID        string `json:"id"`
-	Service   string `json:"service,omitempty"`
-	Status    string `json:"status"` // event.StatusPass, StatusFail, StatusWarn or StatusSkip
-	Message   string `json:"message"`
-	Fix       string `json:"fix,omitempty"`
-	RunbookID string `json:"runbook_id,omitempty"`
-}
+// Check is one check's result. The JSON contract owns the type (it is the
+// document's checks[] entry), so its fields change there, in
+// internal/result, with the schema.
+type Check = result.Check
 
 // Options select what to check.
 type Options struct {

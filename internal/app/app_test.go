@@ -118,15 +118,15 @@ func TestVersionJSON(t *testing.T) {
 	var d struct {
 		Command string `json:"command"`
 		OK      bool   `json:"ok"`
-		Extra   struct {
+		Version struct {
 			Version string `json:"version"`
 			Commit  string `json:"commit"`
-		} `json:"extra"`
+		} `json:"version"`
 	}
 	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 {
 		t.Fatalf("exit %d, not one JSON document (%v):\n%s", code, err, out)
 	}
-	if d.Command != "version" || !d.OK || d.Extra.Version != "1.2.3" || d.Extra.Commit != "abc" {
+	if d.Command != "version" || !d.OK || d.Version.Version != "1.2.3" || d.Version.Commit != "abc" {
 		t.Fatalf("doc = %+v", d)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/demo"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 const (
@@ -55,7 +56,10 @@ func runDemo(ctx context.Context, c *cli.Context, env *runEnv) error {
 		Note:     demoNote(c, env),
 	}
 	res, err := demo.Run(ctx, opts)
-	err = env.finish(res, err)
+	doc := env.document(err)
+	doc.Checks, doc.Services = res.Checks, res.Services
+	doc.Demo = &result.Demo{Scenario: opts.Scenario}
+	err = env.finish(doc, err)
 	if line := demo.Closing(opts, err); line != "" {
 		opts.Note(line)
 	}

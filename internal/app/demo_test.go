@@ -56,6 +56,7 @@ func TestDemoScenarios(t *testing.T) {
 				t.Fatalf("scenario %s has no expectations in this test", sc.Name)
 			}
 			code, stdout, stderr := demoRun(t, testSpeed, "--scenario", sc.Name, "--output", "json")
+			testenv.ValidDocument(t, stdout)
 			var d doc
 			if err := json.Unmarshal([]byte(stdout), &d); err != nil {
 				t.Fatalf("stdout is not one JSON document: %v\n%s\nstderr:\n%s", err, stdout, stderr)

@@ -65,7 +65,7 @@ EXAMPLES:
 func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) cli.ActionFunc {
 	return action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 		res, err := fn(ctx, env.pipelineOptions(ctx, c))
-		return env.finish(res, err)
+		return env.finishRun(res.Checks, res.Services, err)
 	})
 }
 

@@ -30,16 +30,16 @@ func TestEndpointFromSDKEnvironment(t *testing.T) {
 				t.Fatalf("exit %d\nstderr:\n%s", code, stderr)
 			}
 			var d struct {
-				Extra []struct {
+				Status []struct {
 					Found          bool   `json:"found"`
 					TaskDefinition string `json:"task_definition"`
-				} `json:"extra"`
+				} `json:"status"`
 			}
 			if err := json.Unmarshal([]byte(stdout), &d); err != nil {
 				t.Fatal(err)
 			}
-			if len(d.Extra) != 1 || !d.Extra[0].Found || d.Extra[0].TaskDefinition != f.TaskDefinition {
-				t.Fatalf("status via %s = %+v, want the moto service", tt.env, d.Extra)
+			if len(d.Status) != 1 || !d.Status[0].Found || d.Status[0].TaskDefinition != f.TaskDefinition {
+				t.Fatalf("status via %s = %+v, want the moto service", tt.env, d.Status)
 			}
 		})
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // runEnv is what every command shares: the config, the renderer, the logger
@@ -40,7 +40,7 @@ func action(d deps, needConfig bool, body func(ctx context.Context, c *cli.Conte
 		env, ctx, cancel, err := setup(c, d, needConfig)
 		defer cancel()
 		if err != nil {
-			return env.finish(pipeline.Result{}, err)
+			return env.fail(err)
 		}
 		return body(ctx, c, env)
 	}
@@ -157,21 +157,32 @@ func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
 	return awsx.Load(ctx, env.aws)
 }
 
-// finish renders the result once and marks the error as shown.
-func (env *runEnv) finish(res pipeline.Result, err error) error {
-	return env.finishWith(res, err, nil)
+// document starts this run's document from how it ended; the caller adds
+// the checks, services and its command's section.
+func (env *runEnv) document(err error) result.Document {
+	return result.New(env.command, err, time.Since(env.start))
 }
 
-// finishWith is finish for commands whose document carries extra,
-// command-specific data (status, runbook, init, version).
-func (env *runEnv) finishWith(res pipeline.Result, err error, extra any) error {
-	doc := report.NewDocument(env.command, res.Checks, res.Services, err, time.Since(env.start))
-	doc.Extra = extra
-	if rerr := env.renderer.Finish(doc); rerr != nil && err == nil {
+// finish renders doc once and marks err, the error doc was built from, as
+// shown.
+func (env *runEnv) finish(doc result.Document, err error) error {
+	if rerr := env.renderer.Finish(doc, err); rerr != nil && err == nil {
 		return rerr
 	}
 	if err == nil {
 		return nil
 	}
 	return &reportedError{err: err}
+}
+
+// fail ends a run that has nothing to show but err.
+func (env *runEnv) fail(err error) error {
+	return env.finish(env.document(err), err)
+}
+
+// finishRun ends a run of the deploy shape: checks and services.
+func (env *runEnv) finishRun(checks []result.Check, services []result.Service, err error) error {
+	doc := env.document(err)
+	doc.Checks, doc.Services = checks, services
+	return env.finish(doc, err)
 }

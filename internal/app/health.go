@@ -5,10 +5,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/pipeline"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 const flagBaseURL = "base-url"
@@ -29,12 +28,18 @@ EXAMPLES:
 		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
 			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
-			res := pipeline.Result{}
+			doc := env.document(err)
+			doc.Health = &result.HealthSummary{BaseURL: c.String(flagBaseURL)}
 			for _, s := range env.services {
-				sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone}
-				res.Services = append(res.Services, sr)
+				doc.Services = append(doc.Services, result.Service{Name: s.Name, Cluster: s.Cluster, Service: s.Service, Health: results[s.Name], Stage: failure.StageDone})
+				for _, r := range results[s.Name] {
+					doc.Health.Endpoints++
+					if r.OK {
+						doc.Health.Passed++
+					}
+				}
 			}
-			return env.finish(res, err)
+			return env.finish(doc, err)
 		}),
 	})
 }

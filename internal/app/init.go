@@ -10,8 +10,8 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/scaffold"
 	"github.com/omdeploy/omdeploy/preflight"
@@ -41,26 +41,28 @@ EXAMPLES:
 		Action: action(d, false, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			path, cluster, names := str(c, flagConfig), c.String(flagCluster), strSlice(c, flagService)
 			if (cluster == "") != (len(names) == 0) {
-				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "",
+				return env.fail(failure.New(failure.StageConfig, "", "",
 					errors.New("init: --cluster and --service go together: name the cluster and each ECS service to read")))
 			}
 			var cfg scaffold.Config
 			if cluster != "" {
 				clients, err := env.clients(ctx)
 				if err != nil {
-					return env.finish(pipeline.Result{}, err)
+					return env.fail(err)
 				}
 				services, err := scaffold.Discover(ctx, clients.ECS, cluster, names)
 				if err != nil {
-					return env.finish(pipeline.Result{}, env.discoveryFailure(clients, cluster, err))
+					return env.fail(env.discoveryFailure(clients, cluster, err))
 				}
 				cfg = scaffold.Config{Region: clients.Region, AccountID: services[0].AccountID, Services: services}
 			}
 			if err := scaffold.Write(path, scaffold.Render(cfg), c.Bool(flagForce)); err != nil {
-				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "", fmt.Errorf("init: %w", err)))
+				return env.fail(failure.New(failure.StageConfig, "", "", fmt.Errorf("init: %w", err)))
 			}
 			if str(c, flagOutput) == report.OutputJSON {
-				return env.finishWith(pipeline.Result{}, nil, map[string]any{"path": path, "services": len(cfg.Services)})
+				doc := env.document(nil)
+				doc.Init = &result.Init{Path: path, Services: len(cfg.Services)}
+				return env.finish(doc, nil)
 			}
 			what := "a template"
 			if len(cfg.Services) > 0 {

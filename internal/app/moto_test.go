@@ -50,6 +50,7 @@ func runMoto(t *testing.T, cfg string, args ...string) (int, doc, string) {
 	ep := testenv.MotoEndpoint(t)
 	full := append([]string{args[0], "--config", cfg, "--endpoint-url", ep, "--region", "us-east-1", "--output", "json"}, args[1:]...)
 	code, stdout, stderr := run(t, full...)
+	testenv.ValidDocument(t, stdout)
 	var d doc
 	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
 		t.Fatalf("stdout is not one JSON document: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)

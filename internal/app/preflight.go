@@ -29,7 +29,7 @@ EXAMPLES:
 		},
 		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c))
-			return env.finish(pipeline.Result{Checks: checks}, err)
+			return env.finishRun(checks, nil, err)
 		}),
 	})
 }

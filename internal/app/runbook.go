@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
@@ -34,18 +33,20 @@ EXAMPLES:
    omdeploy runbook rollout.circuit-breaker      # one entry
    omdeploy runbook health                       # every health entry
    omdeploy runbook --markdown > docs/RUNBOOK.md
-   omdeploy runbook --output json | jq -r '.extra[].id'`,
+   omdeploy runbook --output json | jq -r '.runbook[].id'`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: flagMarkdown, Usage: "print markdown, as in docs/RUNBOOK.md"},
 		},
 		Action: action(d, false, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			entries, err := selectEntries(runbook.All(), c.Args().Slice())
 			if err != nil {
-				return env.finish(pipeline.Result{}, failure.New(failure.StageConfig, "", "", err))
+				return env.fail(failure.New(failure.StageConfig, "", "", err))
 			}
 			switch {
 			case str(c, flagOutput) == report.OutputJSON:
-				return env.finishWith(pipeline.Result{}, nil, report.RunbookEntries(entries))
+				doc := env.document(nil)
+				doc.Runbook = report.RunbookEntries(entries)
+				return env.finish(doc, nil)
 			case c.Bool(flagMarkdown):
 				_, err = io.WriteString(c.App.Writer, report.RunbookMarkdown(entries))
 			default:

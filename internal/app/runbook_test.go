@@ -66,13 +66,13 @@ func TestRunbookCommand(t *testing.T) {
 	}
 	code, out, _ := run(t, "runbook", "--output", "json")
 	var doc struct {
-		OK    bool `json:"ok"`
-		Extra []struct {
+		OK      bool `json:"ok"`
+		Runbook []struct {
 			ID  string `json:"id"`
 			Fix string `json:"fix"`
-		} `json:"extra"`
+		} `json:"runbook"`
 	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || !doc.OK || len(doc.Extra) != len(all) {
-		t.Fatalf("json: exit %d, err %v, %d entries of %d:\n%s", code, err, len(doc.Extra), len(all), out)
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || !doc.OK || len(doc.Runbook) != len(all) {
+		t.Fatalf("json: exit %d, err %v, %d entries of %d:\n%s", code, err, len(doc.Runbook), len(all), out)
 	}
 }

@@ -6,10 +6,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 func statusCommand(d deps) *cli.Command {
@@ -28,23 +28,25 @@ EXAMPLES:
 				_, err = io.WriteString(c.App.Writer, report.StatusText(statuses))
 				return err
 			}
-			return env.finishWith(statusResult(statuses), err, statuses)
+			doc := env.document(err)
+			doc.Services, doc.Status = statusServices(statuses), statuses
+			return env.finish(doc, err)
 		}),
 	})
 }
 
-// statusResult fills the contract's services[] from the PRIMARY deployment,
-// so scripts read status and deploy documents the same way.
-func statusResult(statuses []deploy.ServiceStatus) pipeline.Result {
-	var res pipeline.Result
+// statusServices fills the contract's services[] from the PRIMARY
+// deployment, so scripts read status and deploy documents the same way.
+func statusServices(statuses []result.ServiceStatus) []result.Service {
+	var out []result.Service
 	for _, s := range statuses {
-		sr := deploy.ServiceResult{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
+		sr := result.Service{Name: s.Name, Cluster: s.Cluster, Service: s.Service, TaskDefinition: s.TaskDefinition, Stage: failure.StageDone}
 		for _, d := range s.Deployments {
 			if d.Status == "PRIMARY" {
 				sr.DeploymentID, sr.RolloutState = d.ID, d.RolloutState
 			}
 		}
-		res.Services = append(res.Services, sr)
+		out = append(out, sr)
 	}
-	return res
+	return out
 }

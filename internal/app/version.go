@@ -7,20 +7,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 func versionLine(b Build) string {
 	return fmt.Sprintf("omdeploy %s (commit %s, built %s, %s %s/%s)", b.Version, b.Commit, b.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// versionInfo is `omdeploy version --output json`'s extra.
-type versionInfo struct {
-	Version string `json:"version"`
-	Commit  string `json:"commit"`
-	Date    string `json:"date"`
-	Go      string `json:"go"`
 }
 
 func versionCommand(d deps, b Build) *cli.Command {
@@ -33,7 +25,9 @@ func versionCommand(d deps, b Build) *cli.Command {
 				return err
 			}
 			return action(d, false, func(_ context.Context, _ *cli.Context, env *runEnv) error {
-				return env.finishWith(pipeline.Result{}, nil, versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()})
+				doc := env.document(nil)
+				doc.Version = &result.Version{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version()}
+				return env.finish(doc, nil)
 			})(c)
 		},
 	})

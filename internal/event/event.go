@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // Reporter receives events. Implementations must be safe for concurrent use:
@@ -35,12 +36,12 @@ type StageStarted struct {
 	Stage   failure.Stage
 }
 
-// Check statuses, as in the JSON contract.
+// Check statuses: the JSON contract's, which owns them.
 const (
-	StatusPass = "pass"
-	StatusFail = "fail"
-	StatusWarn = "warn"
-	StatusSkip = "skip"
+	StatusPass = result.CheckPass
+	StatusFail = result.CheckFail
+	StatusWarn = result.CheckWarn
+	StatusSkip = result.CheckSkip
 )
 
 // CheckFinished is one preflight check's result.

@@ -25,6 +25,12 @@ const (
 	StageDone      Stage = "done"
 )
 
+// Stages lists every stage in pipeline order: the values the contract's
+// schema allows for "stage". A new stage is added here too.
+func Stages() []Stage {
+	return []Stage{StageConfig, StagePreflight, StageRegister, StageUpdate, StageRollout, StageHealth, StageRollback, StageDone}
+}
+
 // Exit codes of the contract; README and --help document the same table.
 const (
 	ExitOK          = 0

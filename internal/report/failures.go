@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
@@ -39,11 +41,14 @@ func failuresOf(err error) []event.Failure {
 	return out
 }
 
-// docFailures are the failures of doc: those NewDocument found in the
-// error, else one made of doc.Error for a document built by hand.
-func docFailures(doc Document) []event.Failure {
-	if doc.failures != nil || doc.Error == "" {
-		return doc.failures
+// runFailures are the failures of a run that ended with err and doc: those
+// in err, else one made of doc.Error for a document built without its error.
+func runFailures(doc result.Document, err error) []event.Failure {
+	if err != nil {
+		return failuresOf(err)
+	}
+	if doc.Error == "" {
+		return nil
 	}
 	stage := doc.Stage
 	if stage == failure.StageDone {

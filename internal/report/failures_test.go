@@ -8,6 +8,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -42,14 +43,14 @@ func TestFailuresOf(t *testing.T) {
 	}
 }
 
-func TestDocFailuresOfHandBuiltDocument(t *testing.T) {
-	doc := Document{Command: "status", Stage: failure.StagePreflight, Error: "preflight: expired token"}
-	got := docFailures(doc)
+func TestRunFailuresOfDocumentWithoutError(t *testing.T) {
+	doc := result.Document{Command: "status", Stage: failure.StagePreflight, Error: "preflight: expired token"}
+	got := runFailures(doc, nil)
 	if len(got) != 1 || got[0].Stage != failure.StagePreflight || got[0].Message != doc.Error {
-		t.Errorf("docFailures = %+v", got)
+		t.Errorf("runFailures = %+v", got)
 	}
-	if got := docFailures(Document{OK: true}); got != nil {
-		t.Errorf("docFailures of a success = %+v", got)
+	if got := runFailures(result.Document{OK: true}, nil); got != nil {
+		t.Errorf("runFailures of a success = %+v", got)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 )
 
@@ -27,7 +29,7 @@ func GitHubFromEnv(lookup func(string) (string, bool)) GitHub {
 }
 
 // write appends the step summary and the outputs of a finished run.
-func (g GitHub) write(doc Document, failures []event.Failure, cat catalogue) error {
+func (g GitHub) write(doc result.Document, failures []event.Failure, cat catalogue) error {
 	var errs []error
 	if g.SummaryPath != "" {
 		errs = append(errs, appendFile(g.SummaryPath, stepSummary(doc, failures, cat), "step summary"))

@@ -98,7 +98,7 @@ func TestLiveRenderer(t *testing.T) {
 				r.Report(e)
 			}
 			if finish {
-				if err := r.Finish(deployRollback().doc); err != nil {
+				if err := r.Finish(deployRollback().doc, deployRollback().err); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 )
 
@@ -66,7 +68,7 @@ func logEvent(log *slog.Logger, e event.Event, cat catalogue) {
 }
 
 // logFinished writes the run's last record.
-func logFinished(log *slog.Logger, now time.Time, doc Document) {
+func logFinished(log *slog.Logger, now time.Time, doc result.Document) {
 	level := slog.LevelInfo
 	if !doc.OK {
 		level = slog.LevelError

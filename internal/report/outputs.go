@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // Names of the step outputs. action.yml maps the same names; a test keeps
@@ -36,7 +38,7 @@ type serviceOutput struct {
 // outputs is what a run appends to $GITHUB_OUTPUT. With one service its
 // task definition and deployment are plain outputs; with several, each is
 // prefixed by the service's name (tech-gateway-deployment-id).
-func outputs(doc Document) string {
+func outputs(doc result.Document) string {
 	var b strings.Builder
 	result := "success"
 	if !doc.OK {

@@ -57,7 +57,7 @@ func TestLiveViewOnPseudoTerminal(t *testing.T) {
 		r.Report(event.Stamp(e, testStart.Add(time.Duration(i+1)*time.Second)))
 		waitForFrame(t, r)
 	}
-	if err := r.Finish(sc.doc); err != nil {
+	if err := r.Finish(sc.doc, sc.err); err != nil {
 		t.Fatal(err)
 	}
 	r.Close()

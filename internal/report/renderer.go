@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/iostreams"
 	"github.com/omdeploy/omdeploy/internal/runbook"
@@ -151,15 +153,17 @@ func (r *Renderer) show(e event.Event) {
 // Finish writes the final result once: failures no event showed yet (a
 // config error, a failure only the returned error knows of), the GitHub
 // Actions step summary and outputs, and on stdout the JSON document or the
-// text summary. It stops the live view.
-func (r *Renderer) Finish(doc Document) error {
+// text summary. It stops the live view. err is the error the document was
+// built from (result.New): its failures carry the runbook IDs and fixes the
+// document has no place for.
+func (r *Renderer) Finish(doc result.Document, err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.finished {
 		return errors.New("report: finish called twice")
 	}
 	r.finished = true
-	for _, f := range docFailures(doc) {
+	for _, f := range runFailures(doc, err) {
 		if r.shown.has(f) {
 			continue
 		}
@@ -185,7 +189,7 @@ func (r *Renderer) Finish(doc Document) error {
 	return errors.Join(errs...)
 }
 
-func (r *Renderer) writeResult(doc Document) error {
+func (r *Renderer) writeResult(doc result.Document) error {
 	if r.opts.Output == OutputJSON {
 		enc := json.NewEncoder(r.opts.IO.Out)
 		enc.SetIndent("", "  ")

@@ -19,6 +19,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/iostreams"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -34,7 +35,7 @@ func run(t *testing.T, sc scenario, opts Options) (stderr, stdout string) {
 		defer r.Close()
 		play(r, sc.events)
 		time.Sleep(time.Nanosecond) // the run ends just after its last event
-		if err := r.Finish(sc.doc); err != nil {
+		if err := r.Finish(sc.doc, sc.err); err != nil {
 			t.Fatalf("Finish: %v", err)
 		}
 	})
@@ -75,7 +76,7 @@ func TestViewsShowTheEventsTime(t *testing.T) {
 		t.Run(string(tt.progress), func(t *testing.T) {
 			sc := scenario{
 				events: []event.Event{event.Warning{At: testStart.Add(-2 * time.Hour), Message: "early"}, event.Warning{Message: "on arrival"}},
-				doc:    Document{Command: "deploy", OK: true},
+				doc:    result.New("deploy", nil, 0),
 			}
 			stderr, _ := run(t, sc, Options{Progress: tt.progress})
 			stderr = colour.ReplaceAllString(stderr, "")
@@ -123,7 +124,7 @@ func TestFailureShownOnce(t *testing.T) {
 			if tt.wantCount == 0 {
 				return
 			}
-			id := tt.sc.doc.failures[0].RunbookID
+			id := failuresOf(tt.sc.err)[0].RunbookID
 			if !strings.Contains(stderr, testRunbook[id].Diagnosis) || !strings.Contains(stderr, "omdeploy runbook "+id) {
 				t.Errorf("cause or runbook reference of %s missing:\n%s", id, stderr)
 			}
@@ -332,7 +333,7 @@ func TestJSONLog(t *testing.T) {
 					}
 				}
 			}
-			var doc Document
+			var doc result.Document
 			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 				t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
 			}
@@ -367,7 +368,7 @@ func TestOutputJSON(t *testing.T) {
 			if dec.More() {
 				t.Error("stdout holds more than one document")
 			}
-			for _, k := range []string{"command", "ok", "exit_code", "stage", "checks", "services", "duration_ns"} {
+			for _, k := range []string{"schema", "command", "ok", "exit_code", "stage", "checks", "services", "duration_ns"} {
 				if _, ok := doc[k]; !ok {
 					t.Errorf("document lacks %q", k)
 				}
@@ -384,10 +385,10 @@ func TestOutputJSON(t *testing.T) {
 
 func TestFinishTwice(t *testing.T) {
 	r := New(Options{})
-	if err := r.Finish(configError().doc); err != nil {
+	if err := r.Finish(configError().doc, configError().err); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Finish(configError().doc); err == nil {
+	if err := r.Finish(configError().doc, configError().err); err == nil {
 		t.Error("second Finish did not fail")
 	}
 }
@@ -412,7 +413,7 @@ func TestConcurrentReports(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if err := r.Finish(deploySuccess().doc); err != nil {
+			if err := r.Finish(deploySuccess().doc, deploySuccess().err); err != nil {
 				t.Fatal(err)
 			}
 			r.Report(event.Warning{Message: "after finish"}) // must not panic or redraw

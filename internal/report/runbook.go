@@ -5,24 +5,16 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
-// RunbookEntry is a runbook entry in the JSON document of `omdeploy
-// runbook --output json` (under "extra").
-type RunbookEntry struct {
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Symptom   string `json:"symptom"`
-	Diagnosis string `json:"diagnosis"`
-	Fix       string `json:"fix"`
-}
-
-// RunbookEntries converts entries for the JSON document.
-func RunbookEntries(entries []runbook.Entry) []RunbookEntry {
-	out := make([]RunbookEntry, 0, len(entries))
+// RunbookEntries converts entries for the runbook section of the JSON
+// document.
+func RunbookEntries(entries []runbook.Entry) []result.RunbookEntry {
+	out := make([]result.RunbookEntry, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, RunbookEntry{ID: e.ID, Title: e.Title, Symptom: e.Symptom, Diagnosis: e.Diagnosis, Fix: e.Fix})
+		out = append(out, result.RunbookEntry{ID: e.ID, Title: e.Title, Symptom: e.Symptom, Diagnosis: e.Diagnosis, Fix: e.Fix})
 	}
 	return out
 }

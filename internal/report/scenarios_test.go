@@ -4,11 +4,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/omdeploy/omdeploy/deploy"
-	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/preflight"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // scenario is a realistic event sequence and the document the command
@@ -16,7 +14,8 @@ import (
 type scenario struct {
 	name   string
 	events []event.Event
-	doc    Document
+	doc    result.Document
+	err    error // the error doc was built from, as Finish receives it
 }
 
 const (
@@ -26,7 +25,7 @@ const (
 	arnWorker8   = "arn:aws:ecs:us-east-1:123456789012:task-definition/worker:8"
 )
 
-func passChecks() ([]event.Event, []preflight.Check) {
+func passChecks() ([]event.Event, []result.Check) {
 	events := []event.Event{
 		event.StageStarted{Stage: failure.StagePreflight},
 		event.CheckFinished{ID: "aws.identity", Status: event.StatusPass, Message: "arn:aws:sts::123456789012:assumed-role/deploy/ci", Duration: 120 * time.Millisecond},
@@ -35,7 +34,7 @@ func passChecks() ([]event.Event, []preflight.Check) {
 		event.CheckFinished{ID: "iam.actions", Status: event.StatusWarn, Message: "could not simulate 3 actions: AccessDenied", RunbookID: "iam.simulation-unavailable"},
 		event.CheckFinished{ID: "ecs.service", Service: "tech-gateway", Status: event.StatusPass, Message: "ACTIVE, 2 running, no deployment in progress"},
 	}
-	checks := []preflight.Check{
+	checks := []result.Check{
 		{ID: "aws.identity", Status: event.StatusPass, Message: "arn:aws:sts::123456789012:assumed-role/deploy/ci"},
 		{ID: "aws.region", Status: event.StatusPass, Message: "us-east-1 (config file)"},
 		{ID: "ssm.parameters", Status: event.StatusPass, Message: "2 parameters exist"},
@@ -76,12 +75,12 @@ func deploySuccess() scenario {
 		event.HealthResult{Service: "tech-gateway", URL: "https://tech.example.com/api/tech/health", OK: true, Attempts: 1, StatusCode: 200, Elapsed: 80 * time.Millisecond},
 		event.ServiceFinished{Service: "tech-gateway", OK: true, Stage: failure.StageDone},
 	)
-	services := []deploy.ServiceResult{
+	services := []result.Service{
 		{
 			Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway",
 			PreviousTaskDefinition: arnGateway41, TaskDefinition: arnGateway42, DeploymentID: "ecs-svc/1111", RolloutState: "COMPLETED",
 			Stage: failure.StageDone,
-			Health: []healthcheck.Result{
+			Health: []result.Health{
 				{URL: "https://tech.example.com/healthz", OK: true, Attempts: 2, StatusCode: 200, Elapsed: 1300 * time.Millisecond},
 				{URL: "https://tech.example.com/api/tech/health", OK: true, Attempts: 1, StatusCode: 200, Elapsed: 80 * time.Millisecond},
 			},
@@ -92,7 +91,7 @@ func deploySuccess() scenario {
 			Stage: failure.StageDone,
 		},
 	}
-	return scenario{name: "deploy-success", events: events, doc: NewDocument("deploy", checks, services, nil, 65*time.Second)}
+	return scenario{name: "deploy-success", events: events, doc: newDoc("deploy", checks, services, nil, 65*time.Second)}
 }
 
 // deployRollback is a rollout the circuit breaker fails: omdeploy explains
@@ -127,12 +126,12 @@ func deployRollback() scenario {
 		event.ServiceFinished{Service: "tech-gateway", OK: false, Stage: failure.StageRollout},
 	)
 	err := failure.New(failure.StageRollout, "tech-gateway", "rollout.circuit-breaker", errors.New(msg))
-	services := []deploy.ServiceResult{{
+	services := []result.Service{{
 		Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway",
 		PreviousTaskDefinition: arnGateway41, TaskDefinition: arnGateway42, DeploymentID: "ecs-svc/3333", RolloutState: "FAILED",
 		RolledBack: true, Stage: failure.StageRollout, Error: msg,
 	}}
-	return scenario{name: "deploy-rollback", events: events, doc: NewDocument("deploy", checks, services, err, 4*time.Minute+12*time.Second)}
+	return scenario{name: "deploy-rollback", events: events, doc: newDoc("deploy", checks, services, err, 4*time.Minute+12*time.Second), err: err}
 }
 
 // preflightFailure fails a check; the returned error names the same
@@ -145,22 +144,29 @@ func preflightFailure() scenario {
 			RunbookID: "ssm.parameter-missing", Fix: "Create it: `aws ssm put-parameter --name /omneuro/prod/db-url --type SecureString --value ...`."},
 		event.CheckFinished{ID: "ecs.service", Service: "tech-gateway", Status: event.StatusSkip, Message: "skipped: credentials failed"},
 	}
-	checks := []preflight.Check{
+	checks := []result.Check{
 		{ID: "aws.identity", Status: event.StatusPass, Message: "arn:aws:sts::123456789012:assumed-role/deploy/ci"},
 		{ID: "ssm.parameters", Status: event.StatusFail, Message: "/omneuro/prod/db-url: parameter not found in us-east-1", RunbookID: "ssm.parameter-missing",
 			Fix: "Create it: `aws ssm put-parameter --name /omneuro/prod/db-url --type SecureString --value ...`."},
 		{ID: "ecs.service", Service: "tech-gateway", Status: event.StatusSkip, Message: "skipped: credentials failed"},
 	}
 	err := errors.Join(failure.New(failure.StagePreflight, "", "ssm.parameter-missing", errors.New("ssm.parameters: /omneuro/prod/db-url: parameter not found")))
-	return scenario{name: "preflight-failure", events: events, doc: NewDocument("preflight", checks, nil, err, 2*time.Second)}
+	return scenario{name: "preflight-failure", events: events, doc: newDoc("preflight", checks, nil, err, 2*time.Second), err: err}
 }
 
 // configError fails before any event: only the returned error knows.
 func configError() scenario {
 	err := failure.New(failure.StageConfig, "", "config.invalid", errors.New("omdeploy.yaml:7:5: unknown key \"clustr\" in a service; expected one of cluster, container, health, name, service, wait_timeout"))
-	return scenario{name: "config-error", doc: NewDocument("deploy", nil, nil, err, 3*time.Millisecond)}
+	return scenario{name: "config-error", doc: newDoc("deploy", nil, nil, err, 3*time.Millisecond), err: err}
 }
 
 func allScenarios() []scenario {
 	return []scenario{deploySuccess(), deployRollback(), preflightFailure(), configError()}
+}
+
+// newDoc builds a scenario's document the way the command layer does.
+func newDoc(command string, checks []result.Check, services []result.Service, err error, took time.Duration) result.Document {
+	d := result.New(command, err, took)
+	d.Checks, d.Services = checks, services
+	return d
 }

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // StatusText renders `omdeploy status` for a person: per service, its task
 // definition and images, deployments with counts, recent events and drift.
-func StatusText(statuses []deploy.ServiceStatus) string {
+func StatusText(statuses []result.ServiceStatus) string {
 	var b strings.Builder
 	for i, s := range statuses {
 		if i > 0 {

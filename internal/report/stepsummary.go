@@ -5,13 +5,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 )
 
 // stepSummary is the markdown a run appends to $GITHUB_STEP_SUMMARY: the
 // verdict, the services with their task definitions, deployments and
 // health, the preflight checks, and each failure with its cause and fix.
-func stepSummary(doc Document, failures []event.Failure, cat catalogue) string {
+func stepSummary(doc result.Document, failures []event.Failure, cat catalogue) string {
 	var b strings.Builder
 	if doc.OK {
 		fmt.Fprintf(&b, "### ✅ omdeploy %s succeeded in %s\n\n", doc.Command, roundDuration(doc.Duration))
@@ -25,7 +27,7 @@ func stepSummary(doc Document, failures []event.Failure, cat catalogue) string {
 	return b.String()
 }
 
-func summaryServices(b *strings.Builder, doc Document) {
+func summaryServices(b *strings.Builder, doc result.Document) {
 	if len(doc.Services) == 0 {
 		return
 	}
@@ -57,7 +59,7 @@ func summaryServices(b *strings.Builder, doc Document) {
 	b.WriteString("\n")
 }
 
-func summaryHealth(b *strings.Builder, doc Document) {
+func summaryHealth(b *strings.Builder, doc result.Document) {
 	var rows []string
 	for _, s := range doc.Services {
 		for _, h := range s.Health {
@@ -80,7 +82,7 @@ func summaryHealth(b *strings.Builder, doc Document) {
 	b.WriteString(strings.Join(rows, "\n") + "\n\n")
 }
 
-func summaryChecks(b *strings.Builder, doc Document, cat catalogue) {
+func summaryChecks(b *strings.Builder, doc result.Document, cat catalogue) {
 	if len(doc.Checks) == 0 {
 		return
 	}

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/omdeploy/omdeploy/internal/result"
+
 	"github.com/omdeploy/omdeploy/internal/event"
 )
 
 // Summary is the text result a command prints on stdout when it ends: a
 // few lines a person can paste into a ticket. Causes and fixes were shown
 // with the failures on stderr.
-func Summary(d Document) string {
+func Summary(d result.Document) string {
 	var b strings.Builder
 	if len(d.Checks) > 0 {
 		counts := map[string]int{}

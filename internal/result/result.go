@@ -1,0 +1,175 @@
+// Package result is the JSON contract: the one document a command writes on
+// stdout with --output json, every type that appears in it, and the schema
+// version it declares. It knows nothing of AWS or rendering; the stages
+// build its values and internal/report writes them. docs/result.schema.json
+// is generated from these types (go test ./internal/result -update).
+//
+// Field names are never renamed. A new optional field keeps the schema
+// version; removing or retyping a field, or making one required, bumps it.
+package result
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/omdeploy/omdeploy/internal/failure"
+)
+
+// Schema is the value of every document's "schema" field: the name and
+// version of the contract it follows. Scripts can refuse a version they do
+// not know instead of misreading it.
+const Schema = "omdeploy.result/v1"
+
+// Check statuses: the values of Check.Status.
+const (
+	CheckPass = "pass"
+	CheckFail = "fail"
+	CheckWarn = "warn"
+	CheckSkip = "skip"
+)
+
+// CheckStatuses lists every value Check.Status takes, for the schema.
+func CheckStatuses() []string { return []string{CheckPass, CheckFail, CheckWarn, CheckSkip} }
+
+// Document is what a command ran and how it ended. Exactly one is written
+// to stdout when a command ends with --output json.
+//
+// checks, services and health are always lists, empty rather than null.
+// The command-specific sections (status, runbook, version, init, health,
+// demo) are present only in the document of their command.
+type Document struct {
+	Schema   string        `json:"schema"`
+	Command  string        `json:"command"`
+	OK       bool          `json:"ok"`
+	ExitCode int           `json:"exit_code"`
+	Stage    failure.Stage `json:"stage"` // the failing stage, or "done"
+	Error    string        `json:"error,omitempty"`
+	Checks   []Check       `json:"checks"`
+	Services []Service     `json:"services"`
+	Duration time.Duration `json:"duration_ns"`
+
+	Status  []ServiceStatus `json:"status,omitempty"`  // omdeploy status: each service as AWS has it
+	Runbook []RunbookEntry  `json:"runbook,omitempty"` // omdeploy runbook: the entries asked for
+	Version *Version        `json:"version,omitempty"` // omdeploy version: the build
+	Init    *Init           `json:"init,omitempty"`    // omdeploy init: the file written
+	Health  *HealthSummary  `json:"health,omitempty"`  // omdeploy health: totals of services[].health
+	Demo    *Demo           `json:"demo,omitempty"`    // omdeploy demo: the scenario shown
+}
+
+// New starts the document of a finished command: ok, exit code and stage
+// derive from err as everywhere else (failure.ExitCode, failure.WorstStage),
+// so the document and the process agree. The caller adds the checks,
+// services and its section.
+func New(command string, err error, took time.Duration) Document {
+	d := Document{
+		Schema:   Schema,
+		Command:  command,
+		OK:       err == nil,
+		ExitCode: failure.ExitCode(err),
+		Stage:    failure.StageDone,
+		Checks:   []Check{},
+		Services: []Service{},
+		Duration: took,
+	}
+	if err != nil {
+		d.Error = err.Error()
+		if d.Stage = failure.WorstStage(err); d.Stage == "" {
+			d.Stage = failure.StageDone
+		}
+	}
+	return d
+}
+
+// MarshalJSON writes nil checks, services and health as [] so a reader
+// never has to tell null from empty, however the document was filled.
+func (d Document) MarshalJSON() ([]byte, error) {
+	type plain Document // without this method
+	p := plain(d)
+	if p.Checks == nil {
+		p.Checks = []Check{}
+	}
+	p.Services = make([]Service, len(d.Services))
+	copy(p.Services, d.Services)
+	for i := range p.Services {
+		if p.Services[i].Health == nil {
+			p.Services[i].Health = []Health{}
+		}
+	}
+	return json.Marshal(p)
+}
+
+// Check is one preflight check's result.
+type Check struct {
+	ID        string `json:"id"` // stable, e.g. "ssm.parameters"
+	Service   string `json:"service,omitempty"`
+	Status    string `json:"status"` // pass, fail, warn or skip: CheckPass and the others
+	Message   string `json:"message"`
+	Fix       string `json:"fix,omitempty"`
+	RunbookID string `json:"runbook_id,omitempty"`
+}
+
+// Service is one service's outcome.
+type Service struct {
+	Name                   string        `json:"name"`
+	Cluster                string        `json:"cluster"`
+	Service                string        `json:"service"`
+	PreviousTaskDefinition string        `json:"previous_task_definition,omitempty"`
+	TaskDefinition         string        `json:"task_definition,omitempty"`
+	DeploymentID           string        `json:"deployment_id,omitempty"`
+	RolloutState           string        `json:"rollout_state,omitempty"`
+	RolledBack             bool          `json:"rolled_back"`
+	Health                 []Health      `json:"health"`
+	Stage                  failure.Stage `json:"stage"`           // stage reached; "done" on success
+	Error                  string        `json:"error,omitempty"` // the failure, if any
+
+	// RollbackDeploymentID is the deployment that restores the previous
+	// revision (omdeploy's or ECS's circuit breaker's), so an interrupted
+	// run still says which deployment to follow.
+	RollbackDeploymentID string `json:"rollback_deployment_id,omitempty"`
+	// RunbookID is the runbook entry of the failure, when one matched.
+	RunbookID string `json:"runbook_id,omitempty"`
+	// Diagnosis explains a failed deployment: its stopped tasks, exit codes
+	// and last log lines.
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+}
+
+// Health is the verdict for one health endpoint. URLs are redacted.
+type Health struct {
+	URL        string        `json:"url"`
+	FinalURL   string        `json:"final_url,omitempty"` // set when redirects were followed
+	OK         bool          `json:"ok"`
+	Attempts   int           `json:"attempts"`
+	StatusCode int           `json:"status_code"` // of the last attempt that got a response
+	Elapsed    time.Duration `json:"elapsed_ns"`
+	Error      string        `json:"error,omitempty"`
+	RunbookID  string        `json:"runbook_id,omitempty"`
+}
+
+// Diagnosis says why a deployment failed. Its keys are the Go field names
+// because the first documents were written that way; the contract keeps
+// them.
+type Diagnosis struct {
+	At      time.Time     `json:"At"`
+	Service string        `json:"Service"`
+	Summary string        `json:"Summary"`
+	Tasks   []StoppedTask `json:"Tasks"`
+}
+
+// StoppedTask explains one stopped task of a failed deployment.
+type StoppedTask struct {
+	TaskID        string             `json:"TaskID"`
+	StoppedReason string             `json:"StoppedReason"`
+	StopCode      string             `json:"StopCode"`
+	Containers    []StoppedContainer `json:"Containers"`
+	RunbookID     string             `json:"RunbookID"` // the known cause, when one matched
+}
+
+// StoppedContainer is one container of a stopped task.
+type StoppedContainer struct {
+	Name     string   `json:"Name"`
+	ExitCode *int32   `json:"ExitCode"` // null when the container never ran
+	Reason   string   `json:"Reason"`
+	LogGroup string   `json:"LogGroup"`
+	LogLines []string `json:"LogLines"` // last lines of its CloudWatch log stream
+	LogError string   `json:"LogError"` // why the log lines could not be read
+}
