@@ -10,7 +10,7 @@ ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
 build: ; CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/omdeploy ./cmd/omdeploy
 test: ; scripts/with-moto.sh go test -race -count=1 ./...
-lint: ; test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }; go vet ./... && go run $(STATICCHECK) ./... && go run $(ACTIONLINT) .github/workflows/*.yml
+lint: ; test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }; go vet ./... && go run $(STATICCHECK) ./... && go run $(ACTIONLINT) .github/workflows/*.yml && scripts/check-deps.sh
 demo: ; go run ./cmd/omdeploy demo
 bench: ; scripts/bench.sh
 docs: ; go run ./cmd/omdeploy runbook --markdown > docs/RUNBOOK.md

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# make lint: dependency rules that the compiler cannot state. Each rule is
+# "package P (and everything it links) must not import Q"; a broken rule
+# prints the import chain that brings Q in and fails.
+#
+#   scripts/check-deps.sh                       the project's rules (below)
+#   scripts/check-deps.sh PATTERN FORBIDDEN...  one ad-hoc rule, e.g.
+#   scripts/check-deps.sh ./internal/testenv testing    (fails: shows the chain)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+failed=0
+
+# rule PATTERN WHY FORBIDDEN...: every non-test package matched by PATTERN
+# must not depend on any FORBIDDEN import path.
+rule() {
+	local pattern=$1 why=$2
+	shift 2
+	local root
+	for root in $(go list "$pattern"); do
+		# One line per package in root's closure: the package, then its imports.
+		local graph
+		graph=$(go list -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' "$root")
+		local forbidden
+		for forbidden in "$@"; do
+			if ! cut -d' ' -f1 <<<"$graph" | grep -qxF "$forbidden"; then
+				continue
+			fi
+			# Breadth-first from root: the shortest chain that reaches forbidden.
+			local chain
+			chain=$(awk -v root="$root" -v target="$forbidden" '
+				{ for (i = 2; i <= NF; i++) edges[$1] = edges[$1] " " $i }
+				END {
+					queue[0] = root; seen[root] = 1; head = 0; tail = 1
+					while (head < tail) {
+						p = queue[head++]
+						if (p == target) break
+						n = split(edges[p], next_, " ")
+						for (i = 1; i <= n; i++) if (!(next_[i] in seen)) {
+							seen[next_[i]] = 1; parent[next_[i]] = p; queue[tail++] = next_[i]
+						}
+					}
+					s = target
+					for (p = target; p != root; p = parent[p]) s = parent[p] " -> " s
+					print s
+				}' <<<"$graph")
+			echo "check-deps: $root must not link $forbidden: $why" >&2
+			echo "  import chain: $chain" >&2
+			failed=1
+		done
+	done
+}
+
+if [ $# -gt 0 ]; then
+	pattern=$1
+	shift
+	rule "$pattern" "asked on the command line" "$@"
+	exit $failed
+fi
+
+rule ./cmd/omdeploy \
+	"the shipped binary must not carry test helpers (testing registers flags and pulls in test machinery; httptest is a test server)" \
+	testing net/http/httptest
+rule ./tools/... \
+	"the benchmark drivers are programs, not tests: use internal/motoenv, not internal/testenv" \
+	testing
+
+# --- Second rule, NOT ENFORCED YET (reserved for the deploy/preflight split) ---
+# DESIGN.md: deploy knows nothing of preflight. deploy still imports preflight
+# today, so this rule is off; whoever removes that import turns it on by
+# changing the default below to 1 (or runs ENFORCE_DEPLOY_NO_PREFLIGHT=1 make lint).
+if [ "${ENFORCE_DEPLOY_NO_PREFLIGHT:-0}" = 1 ]; then
+	rule ./deploy \
+		"deploy knows nothing of preflight (DESIGN.md); the pipeline runs both" \
+		github.com/omdeploy/omdeploy/preflight
+fi
+
+if [ $failed = 0 ]; then
+	echo "check-deps: ok"
+fi
+exit $failed
