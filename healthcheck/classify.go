@@ -104,7 +104,7 @@ func (c *Checker) classifyErr(p *probe, err error) outcome {
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
-		return outcome{kind: kindDNS, desc: fmt.Sprintf("no such host %q", dns.Name), host: dns.Name}
+		return outcome{kind: kindDNS, desc: fmt.Sprintf("no such host %q", p.red.scrub(dns.Name)), host: dns.Name}
 	}
 	return outcome{kind: kindTransient, desc: c.describeErr(p, err)}
 }

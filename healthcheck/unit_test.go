@@ -120,7 +120,7 @@ func TestRedactURL(t *testing.T) {
 		{"https://user:pa55word@api.example.com/h", "https://user:xxxxx@api.example.com/h"},
 		{"https://ghp_tokenonly@api.example.com/h", "https://xxxxx@api.example.com/h"},
 		{"https://api.example.com/h?access_token=abc&v=1", "https://api.example.com/h?access_token=xxxxx&v=1"},
-		{"https://api.example.com/h?X-Amz-Signature=abc&X-Amz-Credential=def", "https://api.example.com/h?X-Amz-Credential=xxxxx&X-Amz-Signature=xxxxx"},
+		{"https://api.example.com/h?X-Amz-Signature=abc&X-Amz-Credential=def", "https://api.example.com/h?X-Amz-Signature=xxxxx&X-Amz-Credential=xxxxx"},
 		{"https://api.example.com/h?page=2", "https://api.example.com/h?page=2"},
 	}
 	for _, tt := range tests {
