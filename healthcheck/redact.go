@@ -36,21 +36,24 @@ func redactURL(u *url.URL) string {
 // redactQuery masks the values of the secret-looking parameters of a raw
 // query, keeping everything else as written.
 func redactQuery(q string) string {
-	var b strings.Builder
-	for q != "" {
-		pair, sep := q, ""
-		if i := strings.IndexAny(q, "&;"); i >= 0 {
-			pair, sep, q = q[:i], q[i:i+1], q[i+1:]
-		} else {
-			q = ""
-		}
-		if k, _, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
-			pair = k + "=" + masked
-		}
-		b.WriteString(pair)
-		b.WriteString(sep)
+	pairs := strings.Split(q, "&")
+	for i, pair := range pairs {
+		pairs[i] = redactPair(pair)
 	}
-	return b.String()
+	return strings.Join(pairs, "&")
+}
+
+// redactPair masks the value of one key=value pair when the key looks
+// secret. Some servers also split pairs at ";", so when it does not, the
+// text after each ";" is tried as a pair too.
+func redactPair(pair string) string {
+	if k, _, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
+		return k + "=" + masked
+	}
+	if head, rest, ok := strings.Cut(pair, ";"); ok {
+		return head + ";" + redactPair(rest)
+	}
+	return pair
 }
 
 // unescapeLenient decodes a query key, or returns it as written when it
@@ -118,9 +121,17 @@ func secretsIn(raw string) []string {
 			}
 		}
 	}
-	for _, pair := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
-		if k, v, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
-			add(v, url.QueryUnescape)
+	for _, pair := range strings.Split(query, "&") {
+		// As in redactPair: the value runs to the next "&", or for servers
+		// that split at ";" too, to the next ";".
+		for pair != "" {
+			if k, v, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
+				add(v, url.QueryUnescape)
+				if short, _, ok := strings.Cut(v, ";"); ok {
+					add(short, url.QueryUnescape)
+				}
+			}
+			_, pair, _ = strings.Cut(pair, ";")
 		}
 	}
 	return found
