@@ -16,8 +16,16 @@ failed=0
 rule() {
 	local pattern=$1 why=$2
 	shift 2
-	local root
-	for root in $(go list "$pattern"); do
+	# An assignment, so that set -e stops on a failing go list; and a rule
+	# that matches nothing is an error, not a pass.
+	local roots root
+	roots=$(go list "$pattern")
+	if [ -z "$roots" ]; then
+		echo "check-deps: $pattern matches no package" >&2
+		failed=1
+		return
+	fi
+	for root in $roots; do
 		# One line per package in root's closure: the package, then its imports.
 		local graph
 		graph=$(go list -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' "$root")
