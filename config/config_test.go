@@ -173,3 +173,19 @@ func TestSelect(t *testing.T) {
 		})
 	}
 }
+
+// TestSyntaxErrorPositions covers the YAML errors yaml.v3 reports without
+// a line: each still points at one.
+func TestSyntaxErrorPositions(t *testing.T) {
+	for in, want := range map[string]string{
+		`"`:                        "f.yaml:1:1: invalid YAML: found unexpected end of stream",
+		"a: 1\nb: c\x01\n":         "f.yaml:2:5: invalid YAML: control characters are not allowed",
+		"a: 1\nb: \xff\n":          "f.yaml:2:4: invalid YAML: invalid leading UTF-8 octet",
+		"services: []\nb: *nope\n": "f.yaml:2:4: invalid YAML: unknown anchor 'nope' referenced",
+	} {
+		_, err := Parse("f.yaml", []byte(in), env(nil))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %s", in, err, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,7 +33,7 @@ func Load(path string, lookup func(string) (string, bool)) (*File, error) {
 func Parse(path string, data []byte, lookup func(string) (string, bool)) (*File, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(path, err)
+		return nil, syntaxError(path, data, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &Error{File: path, Line: 1, Col: 1, Msg: "config is empty; expected a mapping with at least `services:`"}
@@ -45,9 +47,13 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*File,
 }
 
 // syntaxError turns yaml.v3's "yaml: line N: msg" into a positioned Error.
-func syntaxError(path string, err error) error {
+// yaml.v3 leaves the line out in three cases, which get one here: a
+// problem on the first line (its marks count from 0, and 0 reads as
+// unset), a byte its reader refuses (reported before any mark), and an
+// alias to an unknown anchor.
+func syntaxError(path string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
+	line, col := 0, 1
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if n, after, ok := strings.Cut(rest, ":"); ok {
 			if l, convErr := strconv.Atoi(n); convErr == nil {
@@ -56,9 +62,59 @@ func syntaxError(path string, err error) error {
 		}
 	}
 	if line == 0 {
-		return &Error{File: path, Msg: "invalid YAML: " + msg}
+		line = 1
+		if strings.Contains(msg, "UTF-8") || strings.Contains(msg, "Unicode") || strings.Contains(msg, "control characters") {
+			line, col = badByte(data)
+		} else if name, ok := unknownAnchor(msg); ok {
+			line, col = positionOf(data, "*"+name)
+		}
 	}
-	return &Error{File: path, Line: line, Col: 1, Msg: "invalid YAML: " + msg}
+	return &Error{File: path, Line: line, Col: col, Msg: "invalid YAML: " + msg}
+}
+
+// badByte is the position of the first character YAML does not allow
+// (invalid UTF-8 or a control character), or 1:1 when there is none, as in
+// a UTF-16 file.
+func badByte(data []byte) (line, col int) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		allowed := r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+			(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD && r != utf8.RuneError) || (r >= 0x10000 && r <= 0x10FFFF) ||
+			(r == utf8.RuneError && size > 1)
+		if !allowed {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return 1, 1
+}
+
+// unknownAnchor reads the anchor name out of yaml.v3's "unknown anchor 'x'
+// referenced".
+func unknownAnchor(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "unknown anchor '")
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(rest, "' referenced")
+}
+
+// positionOf is the line and column of the first occurrence of s in data,
+// or 1:1.
+func positionOf(data []byte, s string) (line, col int) {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 1, 1
+	}
+	before := data[:i]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	return line, 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 }
 
 type parser struct {

@@ -15,17 +15,26 @@ func withTag(image, tag string) (string, error) {
 	if tag == "" || strings.ContainsAny(tag, ":@/ ") {
 		return "", fmt.Errorf("tag %q is not a valid image tag", tag)
 	}
-	return imageName(image) + ":" + tag, nil
+	name, _, _ := splitImage(image)
+	if name == "" {
+		return "", fmt.Errorf("image %q names no repository to retag", image)
+	}
+	return name + ":" + tag, nil
 }
 
-// imageName is image without its tag and digest.
-func imageName(image string) string {
-	if i := strings.Index(image, "@"); i >= 0 {
-		image = image[:i]
+// splitImage splits an image reference into the name (registry, with any
+// port, and repository), the tag and the digest, each without its
+// separator. The digest follows the first "@"; the tag follows the last
+// ":" of what precedes it, unless a "/" comes later, in which case that
+// ":" separates a registry port (host:5000/repo) and there is no tag.
+func splitImage(image string) (name, tag, digest string) {
+	name = image
+	if i := strings.Index(name, "@"); i >= 0 {
+		name, digest = name[:i], name[i+1:]
 	}
-	slash := strings.LastIndex(image, "/")
-	if colon := strings.LastIndex(image, ":"); colon > slash {
-		image = image[:colon]
+	slash := strings.LastIndex(name, "/")
+	if colon := strings.LastIndex(name, ":"); colon > slash {
+		name, tag = name[:colon], name[colon+1:]
 	}
-	return image
+	return name, tag, digest
 }

@@ -17,6 +17,7 @@ func TestWithTag(t *testing.T) {
 		{name: "bad tag", image: "repo/app:v1", tag: "a:b", wantErr: true},
 		{name: "empty tag", image: "repo/app:v1", tag: "", wantErr: true},
 		{name: "empty image", image: "", tag: "v2", wantErr: true},
+		{name: "no repository", image: ":v1@sha256:abcd", tag: "v2", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

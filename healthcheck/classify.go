@@ -125,7 +125,7 @@ func (c *Checker) classifyErr(p *probe, err error) outcome {
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
-		return outcome{class: ClassDNS, desc: fmt.Sprintf("no such host %q", dns.Name), host: dns.Name}
+		return outcome{class: ClassDNS, desc: fmt.Sprintf("no such host %q", p.red.scrub(dns.Name)), host: dns.Name}
 	}
 	return outcome{class: ClassTransient, desc: c.describeErr(p, err)}
 }

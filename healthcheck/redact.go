@@ -24,22 +24,45 @@ func redactURL(u *url.URL) string {
 			c.User = url.User(masked)
 		}
 	}
-	if c.RawQuery != "" {
-		q := c.Query()
-		changed := false
-		for k, vs := range q {
-			if secretKey(k) {
-				for i := range vs {
-					vs[i] = masked
-				}
-				changed = true
-			}
-		}
-		if changed {
-			c.RawQuery = q.Encode()
-		}
-	}
+	// Masked on the raw text, pair by pair: url.Values would drop a pair it
+	// cannot parse (a bad escape, a ";") and so leave its secret in place,
+	// and would reorder the rest.
+	c.RawQuery = redactQuery(c.RawQuery)
+	// The fragment never reaches the server, and OAuth puts tokens there.
+	c.Fragment, c.RawFragment = "", ""
 	return c.String()
+}
+
+// redactQuery masks the values of the secret-looking parameters of a raw
+// query, keeping everything else as written.
+func redactQuery(q string) string {
+	pairs := strings.Split(q, "&")
+	for i, pair := range pairs {
+		pairs[i] = redactPair(pair)
+	}
+	return strings.Join(pairs, "&")
+}
+
+// redactPair masks the value of one key=value pair when the key looks
+// secret. Some servers also split pairs at ";", so when it does not, the
+// text after each ";" is tried as a pair too.
+func redactPair(pair string) string {
+	if k, _, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
+		return k + "=" + masked
+	}
+	if head, rest, ok := strings.Cut(pair, ";"); ok {
+		return head + ";" + redactPair(rest)
+	}
+	return pair
+}
+
+// unescapeLenient decodes a query key, or returns it as written when it
+// holds a bad escape.
+func unescapeLenient(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 func secretKey(k string) bool {
@@ -62,31 +85,56 @@ type redactor struct{ secrets []string }
 const minSecret = 4
 
 func newRedactor(raw string) redactor {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return redactor{}
-	}
-	var found []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			found = append(found, pw)
-		} else {
-			found = append(found, u.User.Username())
-		}
-	}
-	for k, vs := range u.Query() {
-		if secretKey(k) {
-			found = append(found, vs...)
-		}
-	}
 	var r redactor
-	for _, s := range found {
+	for _, s := range secretsIn(raw) {
 		if len(s) < minSecret {
 			continue
 		}
 		r.secrets = append(r.secrets, s, url.QueryEscape(s), url.PathEscape(s))
 	}
 	return r
+}
+
+// secretsIn lists the credentials written in raw: the userinfo's password
+// (or the whole userinfo when it is a bare token) and the values of
+// secret-looking query parameters, each as written and decoded. It reads
+// raw by hand rather than with url.Parse, so that a URL Parse refuses,
+// which an error message then quotes whole, still has its secrets found.
+func secretsIn(raw string) []string {
+	var found []string
+	add := func(s string, unescape func(string) (string, error)) {
+		found = append(found, s)
+		if u, err := unescape(s); err == nil && u != s {
+			found = append(found, u)
+		}
+	}
+	rest, _, _ := strings.Cut(raw, "#")
+	rest, query, _ := strings.Cut(rest, "?")
+	if _, authority, ok := strings.Cut(rest, "://"); ok {
+		authority, _, _ = strings.Cut(authority, "/")
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
+			userinfo := authority[:at]
+			if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+				add(pw, url.PathUnescape)
+			} else {
+				add(userinfo, url.PathUnescape)
+			}
+		}
+	}
+	for _, pair := range strings.Split(query, "&") {
+		// As in redactPair: the value runs to the next "&", or for servers
+		// that split at ";" too, to the next ";".
+		for pair != "" {
+			if k, v, ok := strings.Cut(pair, "="); ok && secretKey(unescapeLenient(k)) {
+				add(v, url.QueryUnescape)
+				if short, _, ok := strings.Cut(v, ";"); ok {
+					add(short, url.QueryUnescape)
+				}
+			}
+			_, pair, _ = strings.Cut(pair, ";")
+		}
+	}
+	return found
 }
 
 func (r redactor) scrub(s string) string {
@@ -97,24 +145,43 @@ func (r redactor) scrub(s string) string {
 }
 
 // snippet shows at most snippetLimit bytes of a body, quoted, and says when
-// it was cut.
+// it was cut. Secrets are masked before the cut, so that one straddling it
+// is still found, and a cut that ends in what may be the start of one masks
+// that too.
 func (r redactor) snippet(b []byte) string {
 	cut := len(b) > snippetLimit
+	s := r.scrub(string(b))
 	if cut {
-		b = b[:snippetLimit]
+		if len(s) > snippetLimit {
+			s = s[:snippetLimit]
+		}
 		// Do not split the last character.
-		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-			if utf8.RuneStart(b[i]) {
-				if !utf8.FullRune(b[i:]) {
-					b = b[:i]
+		for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(s[i]) {
+				if !utf8.FullRuneInString(s[i:]) {
+					s = s[:i]
 				}
 				break
 			}
 		}
+		s = r.maskCutSecret(s)
 	}
-	s := strconv.Quote(r.scrub(string(b)))
+	s = strconv.Quote(s)
 	if cut {
 		s += " (truncated)"
+	}
+	return s
+}
+
+// maskCutSecret masks the end of s when it is the beginning of a secret:
+// the rest of the secret was cut off, so scrub could not recognise it.
+func (r redactor) maskCutSecret(s string) string {
+	for _, sec := range r.secrets {
+		for k := min(len(sec)-1, len(s)); k >= 1; k-- {
+			if strings.HasSuffix(s, sec[:k]) {
+				return s[:len(s)-k] + masked
+			}
+		}
 	}
 	return s
 }

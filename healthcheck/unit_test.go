@@ -120,8 +120,11 @@ func TestRedactURL(t *testing.T) {
 		{"https://user:pa55word@api.example.com/h", "https://user:xxxxx@api.example.com/h"},
 		{"https://ghp_tokenonly@api.example.com/h", "https://xxxxx@api.example.com/h"},
 		{"https://api.example.com/h?access_token=abc&v=1", "https://api.example.com/h?access_token=xxxxx&v=1"},
-		{"https://api.example.com/h?X-Amz-Signature=abc&X-Amz-Credential=def", "https://api.example.com/h?X-Amz-Credential=xxxxx&X-Amz-Signature=xxxxx"},
+		{"https://api.example.com/h?X-Amz-Signature=abc&X-Amz-Credential=def", "https://api.example.com/h?X-Amz-Signature=xxxxx&X-Amz-Credential=xxxxx"},
 		{"https://api.example.com/h?page=2", "https://api.example.com/h?page=2"},
+		{"https://api.example.com/h?token=abc%zz&v=1", "https://api.example.com/h?token=xxxxx&v=1"},
+		{"https://api.example.com/h?x=1;token=abc&v=2", "https://api.example.com/h?x=1;token=xxxxx&v=2"},
+		{"https://api.example.com/h#access_token=abc", "https://api.example.com/h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -141,6 +144,10 @@ func TestScrub(t *testing.T) {
 	got := r.scrub(`dial "https://deploy:s3cr%2Ft@host/h": s3cr/t refused; echo tok-123456`)
 	if strings.Contains(got, "s3cr") || strings.Contains(got, "tok-123456") {
 		t.Fatalf("scrub left a secret: %q", got)
+	}
+	// A URL url.Parse refuses still has its password found.
+	if got := newRedactor("https://u:pa ss-word@host/%zz").scrub("GET https://u:pa ss-word@host/%zz"); strings.Contains(got, "pa ss-word") {
+		t.Fatalf("scrub left the password of an unparsable URL: %q", got)
 	}
 	if short := newRedactor("https://u:ab@host/"); short.scrub("about") != "about" {
 		t.Fatal("a two-letter password should not mask every 'ab'")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: builds bin/omdeploy, starts moto (scripts/with-moto.sh) and runs
-# the benchmark driver (internal/bench/cmd/omdeploy-bench), which prints the
+# the benchmark driver (tools/omdeploy-bench), which prints the
 # summary table and writes BENCHMARKS.md. About two and a half minutes on two
 # cores. Extra arguments go to the driver, e.g. -runs 40.
 set -euo pipefail
@@ -11,8 +11,8 @@ work=$(mktemp -d -t omdeploy-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # Measure a copy, so that a `make clean` elsewhere cannot pull it away mid-run.
 cp bin/omdeploy "$work/omdeploy"
-go build -o "$work/omdeploy-bench" ./internal/bench/cmd/omdeploy-bench
-go build -o "$work/omdeploy-rusage" ./internal/bench/cmd/omdeploy-rusage
+go build -o "$work/omdeploy-bench" ./tools/omdeploy-bench
+go build -o "$work/omdeploy-rusage" ./tools/omdeploy-rusage
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null)" ]; then

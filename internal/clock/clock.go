@@ -1,7 +1,7 @@
 // Package clock is the time source of the waiting loops that a shipped
 // feature runs on a clock other than the wall clock: `omdeploy demo` runs
 // the engine and the simulator at a chosen speed (internal/demo), and the
-// benchmark driver on simulated time (internal/bench). Tests need no clock
+// benchmark driver on simulated time (tools/bench). Tests need no clock
 // of their own: they run on Real inside a testing/synctest bubble.
 package clock
 

@@ -13,7 +13,7 @@ import (
 
 // The benchmarks run the measurements `make bench` reports; run them with
 // a fixed count, e.g. `go test -run '^$' -bench . -benchtime 20x
-// ./internal/bench/`. Each iteration is one run of the measurement.
+// ./tools/bench/`. Each iteration is one run of the measurement.
 
 func BenchmarkDetectionLatencyCompleted(b *testing.B) {
 	benchLatency(b, LatencyOptions{})

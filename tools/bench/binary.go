@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omdeploy/omdeploy/internal/testenv"
+	"github.com/omdeploy/omdeploy/internal/motoenv"
 )
 
 // BinaryResult is what the built binary costs.
@@ -67,7 +67,7 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 
 func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryDeploy, error) {
 	d := BinaryDeploy{Services: n}
-	f, err := newMotoFixture(ctx, testenv.MotoClients(motoURL), n)
+	f, err := newMotoFixture(ctx, motoenv.Clients(motoURL), n)
 	if err != nil {
 		return d, err
 	}

@@ -1,7 +1,8 @@
-package testenv
+package motoenv
 
 import (
-	"testing"
+	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -32,19 +33,17 @@ type FixtureOptions struct {
 // NewFixture creates a cluster, a log group, a task definition with two
 // containers (app and a sidecar, with environment, secrets, ports and
 // awslogs) and a service, all with unique names.
-func NewFixture(t testing.TB, c *awsx.Clients, o FixtureOptions) Fixture {
-	t.Helper()
-	ctx := Ctx(t)
+func NewFixture(ctx context.Context, c *awsx.Clients, o FixtureOptions) (Fixture, error) {
 	if o.DesiredCount == 0 {
 		o.DesiredCount = 1
 	}
 	f := Fixture{Cluster: Unique("cl"), Service: Unique("svc"), Family: Unique("fam"), LogGroup: "/ecs/" + Unique("lg")}
 	if _, err := c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(f.Cluster)}); err != nil {
-		t.Fatalf("create cluster: %v", err)
+		return f, fmt.Errorf("create cluster: %w", err)
 	}
 	if !o.NoLogGroup {
 		if _, err := c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(f.LogGroup)}); err != nil {
-			t.Fatalf("create log group: %v", err)
+			return f, fmt.Errorf("create log group: %w", err)
 		}
 	}
 	var secrets []ecstypes.Secret
@@ -69,7 +68,7 @@ func NewFixture(t testing.TB, c *awsx.Clients, o FixtureOptions) Fixture {
 				Secrets:      secrets,
 				LogConfiguration: &ecstypes.LogConfiguration{
 					LogDriver: ecstypes.LogDriverAwslogs,
-					Options:   map[string]string{"awslogs-group": f.LogGroup, "awslogs-region": MotoRegion, "awslogs-stream-prefix": "ecs"},
+					Options:   map[string]string{"awslogs-group": f.LogGroup, "awslogs-region": Region, "awslogs-stream-prefix": "ecs"},
 				},
 			},
 			{
@@ -80,7 +79,7 @@ func NewFixture(t testing.TB, c *awsx.Clients, o FixtureOptions) Fixture {
 		},
 	})
 	if err != nil {
-		t.Fatalf("register task definition: %v", err)
+		return f, fmt.Errorf("register task definition: %w", err)
 	}
 	f.TaskDefinition = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	if _, err := c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
@@ -90,17 +89,17 @@ func NewFixture(t testing.TB, c *awsx.Clients, o FixtureOptions) Fixture {
 		DesiredCount:   aws.Int32(o.DesiredCount),
 		LaunchType:     ecstypes.LaunchTypeFargate,
 	}); err != nil {
-		t.Fatalf("create service: %v", err)
+		return f, fmt.Errorf("create service: %w", err)
 	}
-	return f
+	return f, nil
 }
 
 // PutParameter creates an SSM SecureString parameter in region.
-func PutParameter(t testing.TB, c *awsx.Clients, region, name string) {
-	t.Helper()
-	if _, err := c.SSMIn(region).PutParameter(Ctx(t), &ssm.PutParameterInput{
+func PutParameter(ctx context.Context, c *awsx.Clients, region, name string) error {
+	if _, err := c.SSMIn(region).PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(name), Value: aws.String("s3cr3t-value"), Type: ssmtypes.ParameterTypeSecureString,
 	}); err != nil {
-		t.Fatalf("put parameter %s: %v", name, err)
+		return fmt.Errorf("put parameter %s: %w", name, err)
 	}
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/awsx"
-	"github.com/omdeploy/omdeploy/internal/testenv"
+	"github.com/omdeploy/omdeploy/internal/motoenv"
 )
 
 // motoFixture is a moto cluster whose services run revision 1 of one task
@@ -26,7 +26,7 @@ type motoFixture struct {
 // newMotoFixture creates a cluster, a log group, a task definition and n
 // services, with unique names, directly in moto (not counted).
 func newMotoFixture(ctx context.Context, c *awsx.Clients, n int) (motoFixture, error) {
-	f := motoFixture{cluster: testenv.Unique("bench")}
+	f := motoFixture{cluster: motoenv.Unique("bench")}
 	group, family := "/ecs/"+f.cluster, f.cluster
 	if _, err := c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(f.cluster)}); err != nil {
 		return f, fmt.Errorf("create cluster: %w", err)
@@ -42,7 +42,7 @@ func newMotoFixture(ctx context.Context, c *awsx.Clients, n int) (motoFixture, e
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name: aws.String("app"), Image: aws.String("repo/app:v1"), Essential: aws.Bool(true),
 			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
-				"awslogs-group": group, "awslogs-region": testenv.MotoRegion, "awslogs-stream-prefix": "ecs",
+				"awslogs-group": group, "awslogs-region": motoenv.Region, "awslogs-stream-prefix": "ecs",
 			}},
 		}},
 	})
@@ -75,7 +75,7 @@ type MotoCalls struct {
 // with deploy.Deploy and the real SDK clients pointed at a counting proxy.
 func MotoDeploy(ctx context.Context, motoURL string) (MotoCalls, error) {
 	res := MotoCalls{Scenario: "stable at once (moto: 1 task, COMPLETED at once)"}
-	f, err := newMotoFixture(ctx, testenv.MotoClients(motoURL), 1)
+	f, err := newMotoFixture(ctx, motoenv.Clients(motoURL), 1)
 	if err != nil {
 		return res, err
 	}
@@ -84,7 +84,7 @@ func MotoDeploy(ctx context.Context, motoURL string) (MotoCalls, error) {
 		return res, err
 	}
 	defer p.Close()
-	c := testenv.MotoClients(p.URL)
+	c := motoenv.Clients(p.URL)
 	start := time.Now()
 	_, err = deploy.Deploy(ctx, deploy.Options{
 		Services: []config.Service{{Name: f.services[0], Cluster: f.cluster, Service: f.services[0], Container: "app", WaitTimeout: time.Minute}},

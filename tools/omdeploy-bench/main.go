@@ -14,8 +14,8 @@ import (
 
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
-	"github.com/omdeploy/omdeploy/internal/bench"
-	"github.com/omdeploy/omdeploy/internal/testenv"
+	"github.com/omdeploy/omdeploy/internal/motoenv"
+	"github.com/omdeploy/omdeploy/tools/bench"
 )
 
 func main() {
@@ -35,11 +35,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rusage := fs.String("rusage", "bin/omdeploy-rusage", "the omdeploy-rusage command, which runs the binary and measures it")
 	runs := fs.Int("runs", 20, "runs per latency and start-up figure")
 	reps := fs.Int("reps", 3, "repetitions per scale size")
-	moto := fs.String("moto", os.Getenv(testenv.MotoEnv), "moto endpoint (default $"+testenv.MotoEnv+"); empty: skip the moto figures")
+	moto := fs.String("moto", os.Getenv(motoenv.Env), "moto endpoint (default $"+motoenv.Env+"); empty: skip the moto figures")
 	commit := fs.String("commit", "unknown", "commit being measured, for the report")
 	command := fs.String("command", "make bench", "command that ran this, for the report")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *moto != "" {
+		// The driver creates and deploys services there.
+		if err := motoenv.CheckLoopback(*moto); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	r := bench.Report{Command: *command, Date: start, Commit: *commit, Machine: bench.ThisMachine()}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -63,18 +63,25 @@ func HealthDetection(ctx context.Context, runs int, opts healthcheck.Options) (H
 // healthOnce checks one endpoint that turns healthy after flipAfter.
 func healthOnce(ctx context.Context, opts healthcheck.Options, flipAfter time.Duration) (time.Duration, int, error) {
 	var healthyAt atomic.Int64 // unix nanoseconds
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	// A plain server rather than httptest, which is for tests: the driver
+	// is a program and must not link test helpers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if time.Now().UnixNano() < healthyAt.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ok"))
-	}))
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	checker := healthcheck.New(opts)
 	flip := time.Now().Add(flipAfter)
 	healthyAt.Store(flip.UnixNano())
-	results, err := checker.Check(ctx, "bench", config.Health{BaseURL: srv.URL, Endpoints: []config.Endpoint{{Path: "/healthz"}}})
+	results, err := checker.Check(ctx, "bench", config.Health{BaseURL: "http://" + ln.Addr().String(), Endpoints: []config.Endpoint{{Path: "/healthz"}}})
 	passed := time.Now()
 	if err != nil {
 		return 0, 0, err

@@ -259,7 +259,7 @@ func (r Report) Markdown() string {
 	b.WriteString("\n## 4. Health verification\n\n")
 	if h := r.Health; h.N > 0 {
 		fmt.Fprintf(&b, "%d health checks with the default options (`healthcheck.New(healthcheck.Options{})`), each against its own "+
-			"`httptest` server on 127.0.0.1 that answers 503 until a random instant within %s of the check's start and 200 after. "+
+			"HTTP server on 127.0.0.1 that answers 503 until a random instant within %s of the check's start and 200 after. "+
 			"Measured from that instant to `Check` returning.\n\n", h.N, secs(h.FlipWithin))
 		b.WriteString("| Runs | Min | Median | p95 | Max | Attempts (median) |\n|---|---|---|---|---|---|\n")
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %d |\n", h.N, secs(h.Min), secs(h.Median), secs(h.P95), secs(h.Max), h.MedianAttempts)
@@ -268,7 +268,7 @@ func (r Report) Markdown() string {
 	b.WriteString("\n## 5. The binary\n\n")
 	if bin := r.Binary; bin != nil {
 		fmt.Fprintf(&b, "The binary `make build` writes to bin/omdeploy (CGO off, `-trimpath`, `-s -w`): %s.\n\n", mb(bin.Size))
-		b.WriteString("Each run goes through `omdeploy-rusage` (internal/bench/cmd), a small process that starts the binary, times it from " +
+		b.WriteString("Each run goes through `omdeploy-rusage` (tools/omdeploy-rusage), a small process that starts the binary, times it from " +
 			"fork to exit and reads its peak RSS from `wait4`'s rusage; started by the driver itself, the binary's `ru_maxrss` would " +
 			"include the driver's own memory.\n\n")
 		fmt.Fprintf(&b, "- `omdeploy version`, %d runs: min %s, median %s, p95 %s, max %s; peak RSS %s.\n",
