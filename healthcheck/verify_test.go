@@ -34,7 +34,9 @@ func TestWrongEndpointListIsNamedForTheService(t *testing.T) {
 }
 
 func TestEndpointsAndServicesRunConcurrently(t *testing.T) {
-	const delay = 200 * time.Millisecond
+	// Under the 1s attempt timeout; done one after another, six would
+	// take 3.6s.
+	const delay = 600 * time.Millisecond
 	srv, _ := serve(t, stall(delay))
 	eps := []config.Endpoint{{Path: "/a"}, {Path: "/b"}, {Path: "/c"}}
 	services := []config.Service{
@@ -46,7 +48,7 @@ func TestEndpointsAndServicesRunConcurrently(t *testing.T) {
 	if err != nil || len(out["one"]) != 3 || len(out["two"]) != 3 {
 		t.Fatalf("err %v out %+v", err, out)
 	}
-	if el := time.Since(start); el > 2*delay {
+	if el := time.Since(start); el > 3*delay {
 		t.Fatalf("6 endpoints of %s each took %s: not concurrent", delay, el)
 	}
 }
