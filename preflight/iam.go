@@ -188,7 +188,7 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 // parameterARNs names the SSM parameters as IAM sees them: a plain name
 // becomes its ARN in region (without the leading slash), an ARN stays.
 func parameterARNs(values []string, id identity, region string) []string {
-	refs := splitRefs(values, region)
+	refs := splitRefs(values, region, id.account)
 	var out []string
 	for _, rg := range refs.regions(region) {
 		for _, name := range refs.ssm[rg] {
