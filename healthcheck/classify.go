@@ -75,15 +75,11 @@ type outcome struct {
 	host  string // for DNS and TLS failures
 }
 
-const (
-	// snippetLimit bounds any body text that is shown.
-	snippetLimit = 512
-	// matchLimit bounds the body read to look for expect_body.
-	matchLimit = 64 << 10
-)
+// matchLimit bounds the body read to look for expect_body.
+const matchLimit = 64 << 10
 
 // classify decides what one attempt means. It reads at most matchLimit
-// bytes of the body, and shows at most snippetLimit.
+// bytes of the body, and shows at most an excerpt, redacted.
 func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 	if err != nil {
 		return c.classifyErr(p, err)
@@ -100,7 +96,7 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 		if bodyMatches(body, p.ep.ExpectBody) {
 			return outcome{class: ClassPass, desc: desc}
 		}
-		return outcome{class: ClassBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.snippet(body))}
+		return outcome{class: ClassBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.excerpt(body))}
 	}
 
 	switch code := resp.StatusCode; {
@@ -109,9 +105,9 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 	case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 		return outcome{class: ClassNotFound, desc: desc}
 	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return outcome{class: ClassAuth, desc: desc + "; body: " + p.red.snippet(readSnippet(resp.Body))}
+		return outcome{class: ClassAuth, desc: desc + "; body: " + p.red.excerpt(readExcerpt(resp.Body))}
 	default:
-		return outcome{class: ClassStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.snippet(readSnippet(resp.Body)))}
+		return outcome{class: ClassStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.excerpt(readExcerpt(resp.Body)))}
 	}
 }
 
@@ -121,7 +117,7 @@ func (c *Checker) classifyErr(p *probe, err error) outcome {
 		return outcome{class: ClassRedirects, desc: limit.Error()}
 	}
 	if msg, ok := tlsProblem(err); ok {
-		return outcome{class: ClassTLS, desc: p.red.scrub(msg)}
+		return outcome{class: ClassTLS, desc: clip(p.red.scrub(msg))}
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
@@ -150,7 +146,7 @@ func (c *Checker) describeErr(p *probe, err error) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed before a complete response"
 	}
-	return p.red.scrub(err.Error())
+	return clip(p.red.scrub(err.Error()))
 }
 
 // tlsProblem recognises failures retrying cannot fix: an untrusted, expired
@@ -246,8 +242,9 @@ func statusText(resp *http.Response) string {
 	return strconv.Itoa(resp.StatusCode)
 }
 
-// readSnippet reads one byte more than is shown, so a cut can be marked.
-func readSnippet(body io.Reader) []byte {
-	b, _ := io.ReadAll(io.LimitReader(body, snippetLimit+1))
+// readExcerpt reads one byte more than excerpt redacts, so a cut can be
+// marked.
+func readExcerpt(body io.Reader) []byte {
+	b, _ := io.ReadAll(io.LimitReader(body, excerptWindow+1))
 	return b
 }
