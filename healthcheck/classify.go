@@ -124,11 +124,11 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 func (c *Checker) classifyErr(p *probe, err error) outcome {
 	var limit redirectLimit
 	if errors.As(err, &limit) {
-		return outcome{class: ClassRedirects, desc: limit.Error()}
+		return outcome{class: ClassRedirects, desc: p.red.scrub(limit.Error())}
 	}
 	var cross crossHostRedirect
 	if errors.As(err, &cross) {
-		return outcome{class: ClassCrossHost, desc: cross.Error(), host: cross.host}
+		return outcome{class: ClassCrossHost, desc: p.red.scrub(cross.Error()), host: cross.host}
 	}
 	if msg, ok := tlsProblem(err); ok {
 		return outcome{class: ClassTLS, desc: clip(p.red.scrub(msg))}
