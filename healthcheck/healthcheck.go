@@ -168,9 +168,9 @@ func closeBody(resp *http.Response, err error, _ int) (*http.Response, error) {
 // Check verifies every endpoint of one service concurrently within
 // h.Timeout. An endpoint passes once it has passed h.HealthyAfter attempts
 // in a row, following redirects as h.FollowRedirects (or its own
-// follow_redirects) allows. The error is nil when all pass, else a *failure.Error of
-// StageHealth naming the failing endpoints; it wraps context.Canceled when
-// the run was interrupted.
+// follow_redirects) allows. The error is nil when all pass, else a
+// *failure.Error of StageHealth naming the failing endpoints; it wraps
+// context.Canceled when the run was interrupted.
 func (c *Checker) Check(ctx context.Context, service string, h config.Health) ([]Result, error) {
 	c.rep.Report(event.StageStarted{At: time.Now(), Service: service, Stage: failure.StageHealth})
 	budget := h.Timeout
