@@ -41,6 +41,13 @@ type Health struct {
 	BaseURL   string
 	Endpoints []Endpoint
 	Timeout   time.Duration
+	// HealthyAfter is how many passing attempts in a row each endpoint
+	// needs, so that a flapping endpoint does not pass on one lucky
+	// answer; 0 means DefaultHealthyAfter.
+	HealthyAfter int
+	// FollowRedirects is the endpoints' redirect policy unless one sets
+	// its own; "" means RedirectsSameHost.
+	FollowRedirects RedirectPolicy
 }
 
 // Endpoint is one canonical health endpoint.
@@ -48,6 +55,54 @@ type Endpoint struct {
 	Path         string
 	ExpectStatus []int  // empty: any 2xx
 	ExpectBody   string // substring the body must contain; empty: not checked
+	// FollowRedirects overrides the service's health.follow_redirects;
+	// "" inherits it.
+	FollowRedirects RedirectPolicy
+}
+
+// DefaultHealthyAfter passes an endpoint on its first passing attempt.
+const DefaultHealthyAfter = 1
+
+// MaxHealthyAfter bounds health.healthy_after: more passes in a row than
+// this say nothing more about stability, only spend the budget.
+const MaxHealthyAfter = 100
+
+// RedirectPolicy says which redirects a health check follows. A redirect
+// to another host is a failure unless the policy is RedirectsAny, because
+// that host's 200 says nothing about this service.
+type RedirectPolicy string
+
+// The redirect policies of health.follow_redirects.
+const (
+	// RedirectsSameHost follows redirects that keep the scheme, host and
+	// port of the endpoint, and the upgrade of http to https on the same
+	// host; the default.
+	RedirectsSameHost RedirectPolicy = "same-host"
+	// RedirectsAny follows redirects to any host.
+	RedirectsAny RedirectPolicy = "any"
+	// RedirectsNone follows no redirect: the 3xx answer itself is judged
+	// against expect_status.
+	RedirectsNone RedirectPolicy = "none"
+)
+
+// RedirectPolicies lists the valid policies, for messages.
+var RedirectPolicies = []RedirectPolicy{RedirectsSameHost, RedirectsAny, RedirectsNone}
+
+// Redirects is the policy that applies to ep: its own, else the service's,
+// else RedirectsSameHost.
+func (h Health) Redirects(ep Endpoint) RedirectPolicy {
+	switch {
+	case ep.FollowRedirects != "":
+		return ep.FollowRedirects
+	case h.FollowRedirects != "":
+		return h.FollowRedirects
+	}
+	return RedirectsSameHost
+}
+
+// PassesNeeded is HealthyAfter with its default applied.
+func (h Health) PassesNeeded() int {
+	return max(h.HealthyAfter, DefaultHealthyAfter)
 }
 
 // Select returns the services whose Name or Service is in names, in config

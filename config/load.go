@@ -243,7 +243,23 @@ func (p *parser) health(n *yaml.Node) (*Health, error) {
 			h.BaseURL = strings.TrimRight(s, "/")
 			return nil
 		},
-		"timeout": p.durationInto(&h.Timeout, "timeout"),
+		"timeout":          p.durationInto(&h.Timeout, "timeout"),
+		"follow_redirects": p.redirectsInto(&h.FollowRedirects),
+		"healthy_after": func(v *yaml.Node) error {
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+				return p.errorf(v, "healthy_after: expected a whole number, e.g. 3, got %s", kindName(v))
+			}
+			s, err := p.str(v, "healthy_after")
+			if err != nil {
+				return err
+			}
+			n, perr := strconv.Atoi(s)
+			if perr != nil || n < 1 || n > MaxHealthyAfter {
+				return p.errorf(v, "healthy_after: %q is not a whole number from 1 to %d; expected the passing attempts in a row each endpoint needs, e.g. 3", s, MaxHealthyAfter)
+			}
+			h.HealthyAfter = n
+			return nil
+		},
 		"endpoints": func(v *yaml.Node) error {
 			if v.Kind != yaml.SequenceNode {
 				return p.errorf(v, "endpoints: expected a list of paths, got %s", kindName(v))
@@ -281,8 +297,9 @@ func (p *parser) endpoint(n *yaml.Node) (Endpoint, error) {
 		return e, p.checkPath(n, s)
 	}
 	seen, err := p.fields(n, "an endpoint", map[string]func(*yaml.Node) error{
-		"path":        p.strInto(&e.Path, "path"),
-		"expect_body": p.strInto(&e.ExpectBody, "expect_body"),
+		"path":             p.strInto(&e.Path, "path"),
+		"expect_body":      p.strInto(&e.ExpectBody, "expect_body"),
+		"follow_redirects": p.redirectsInto(&e.FollowRedirects),
 		"expect_status": func(v *yaml.Node) error {
 			if v.Kind != yaml.SequenceNode {
 				return p.errorf(v, "expect_status: expected a list of HTTP status codes, e.g. [200], got %s", kindName(v))
@@ -368,6 +385,20 @@ func (p *parser) durationInto(dst *time.Duration, key string) func(*yaml.Node) e
 			return p.errorf(n, "%s: %q is not a positive duration; expected e.g. 90s, 15m or 1h", key, s)
 		}
 		*dst = d
+		return nil
+	}
+}
+
+func (p *parser) redirectsInto(dst *RedirectPolicy) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		s, err := p.str(n, "follow_redirects")
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(RedirectPolicies, RedirectPolicy(s)) {
+			return p.errorf(n, "follow_redirects: %q is not a redirect policy; expected same-host (the default), any or none", s)
+		}
+		*dst = RedirectPolicy(s)
 		return nil
 	}
 }

@@ -47,6 +47,9 @@ type probe struct {
 	// probe takes the same path as the checker, without the retry policy.
 	once     bool
 	attempts int
+	// need is how many passes in a row end the check (health.healthy_after);
+	// a failure in between resets run.
+	need, run, bestRun, passes int
 
 	requestID string    // of the current attempt
 	start     time.Time // of the current attempt
@@ -61,7 +64,7 @@ type probe struct {
 }
 
 func newProbe(service, rawURL string, ep config.Endpoint) *probe {
-	p := &probe{service: service, ep: ep, red: newRedactor(rawURL), began: time.Now()}
+	p := &probe{service: service, ep: ep, red: newRedactor(rawURL), began: time.Now(), need: 1}
 	if u, err := url.Parse(rawURL); err == nil {
 		p.url = redactURL(u)
 	} else {
@@ -143,11 +146,20 @@ func (c *Checker) attempted(ctx context.Context, p *probe, resp *http.Response, 
 	return o
 }
 
-// again says whether a classified attempt is worth another: transient
-// answers until the budget ends, "not found" and DNS misses only briefly.
-// A 404/405 that outlasts its retries becomes a phantom route.
+// again says whether a classified attempt is worth another: a pass until
+// need of them came in a row, transient answers until the budget ends,
+// "not found" and DNS misses only briefly. A 404/405 that outlasts its
+// retries becomes a phantom route.
 func (c *Checker) again(p *probe, o *outcome) bool {
+	if o.class != ClassPass {
+		p.run = 0
+	}
 	switch o.class {
+	case ClassPass:
+		p.passes++
+		p.run++
+		p.bestRun = max(p.bestRun, p.run)
+		return p.run < p.need
 	case ClassTransient:
 		return true
 	case ClassNotFound:

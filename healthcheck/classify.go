@@ -29,6 +29,11 @@ var (
 	ErrDNSNotFound  = errors.New("host not found in DNS")
 	ErrStatus       = errors.New("unexpected status")
 	ErrRedirects    = errors.New("too many redirects")
+	// ErrCrossHostRedirect: the endpoint redirected off its host, whose
+	// answer says nothing about this service.
+	ErrCrossHostRedirect = errors.New("redirected to another host")
+	// ErrFlapping: passes came, but not health.healthy_after in a row.
+	ErrFlapping = errors.New("endpoint did not pass enough times in a row when the health budget ran out")
 )
 
 // Class is what one attempt's answer means. The retrying checker and the
@@ -49,6 +54,7 @@ const (
 	ClassRedirects         // more than MaxRedirects
 	ClassInterrupted       // the context ended during the attempt
 	ClassInvalid           // no request could be made of the URL (a probe's only; Check fails it without a class)
+	ClassCrossHost         // a redirect to another host, which follow_redirects does not allow
 	// classPhantom is the checker's verdict on a 404/405 that outlasted
 	// its brief retries; no single attempt has it, so it is not exported.
 	classPhantom
@@ -57,7 +63,8 @@ const (
 var classNames = [...]string{
 	ClassPass: "pass", ClassTransient: "transient", ClassNotFound: "not_found", ClassDNS: "dns",
 	ClassAuth: "auth", ClassTLS: "tls", ClassBody: "body", ClassStatus: "status",
-	ClassRedirects: "redirects", ClassInterrupted: "interrupted", ClassInvalid: "invalid", classPhantom: "phantom_route",
+	ClassRedirects: "redirects", ClassInterrupted: "interrupted", ClassInvalid: "invalid", ClassCrossHost: "cross_host_redirect",
+	classPhantom: "phantom_route",
 }
 
 // String is the class's stable name, for logs and tests.
@@ -75,15 +82,11 @@ type outcome struct {
 	host  string // for DNS and TLS failures
 }
 
-const (
-	// snippetLimit bounds any body text that is shown.
-	snippetLimit = 512
-	// matchLimit bounds the body read to look for expect_body.
-	matchLimit = 64 << 10
-)
+// matchLimit bounds the body read to look for expect_body.
+const matchLimit = 64 << 10
 
 // classify decides what one attempt means. It reads at most matchLimit
-// bytes of the body, and shows at most snippetLimit.
+// bytes of the body, and shows at most an excerpt, redacted.
 func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 	if err != nil {
 		return c.classifyErr(p, err)
@@ -100,7 +103,7 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 		if bodyMatches(body, p.ep.ExpectBody) {
 			return outcome{class: ClassPass, desc: desc}
 		}
-		return outcome{class: ClassBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.snippet(body))}
+		return outcome{class: ClassBody, desc: fmt.Sprintf("%s but the body does not contain %q; body: %s", desc, p.ep.ExpectBody, p.red.excerpt(body))}
 	}
 
 	switch code := resp.StatusCode; {
@@ -109,19 +112,26 @@ func (c *Checker) classify(p *probe, resp *http.Response, err error) outcome {
 	case code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 		return outcome{class: ClassNotFound, desc: desc}
 	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return outcome{class: ClassAuth, desc: desc + "; body: " + p.red.snippet(readSnippet(resp.Body))}
+		return outcome{class: ClassAuth, desc: desc + "; body: " + p.red.excerpt(readExcerpt(resp.Body))}
 	default:
-		return outcome{class: ClassStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.snippet(readSnippet(resp.Body)))}
+		if loc := resp.Header.Get("Location"); code >= 300 && code < 400 && loc != "" {
+			desc += " to " + p.red.scrub(redactLocation(resp.Request, loc)) + ", not followed (follow_redirects: none)"
+		}
+		return outcome{class: ClassStatus, desc: fmt.Sprintf("%s, expected %s; body: %s", desc, expectText(p.ep), p.red.excerpt(readExcerpt(resp.Body)))}
 	}
 }
 
 func (c *Checker) classifyErr(p *probe, err error) outcome {
 	var limit redirectLimit
 	if errors.As(err, &limit) {
-		return outcome{class: ClassRedirects, desc: limit.Error()}
+		return outcome{class: ClassRedirects, desc: p.red.scrub(limit.Error())}
+	}
+	var cross crossHostRedirect
+	if errors.As(err, &cross) {
+		return outcome{class: ClassCrossHost, desc: p.red.scrub(cross.Error()), host: cross.host}
 	}
 	if msg, ok := tlsProblem(err); ok {
-		return outcome{class: ClassTLS, desc: p.red.scrub(msg)}
+		return outcome{class: ClassTLS, desc: clip(p.red.scrub(msg))}
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
@@ -150,7 +160,7 @@ func (c *Checker) describeErr(p *probe, err error) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed before a complete response"
 	}
-	return p.red.scrub(err.Error())
+	return clip(p.red.scrub(err.Error()))
 }
 
 // tlsProblem recognises failures retrying cannot fix: an untrusted, expired
@@ -189,11 +199,76 @@ func (e redirectLimit) Error() string {
 	return fmt.Sprintf("stopped after %d redirects (next: %s)", MaxRedirects, e.next)
 }
 
+// crossHostRedirect is what checkRedirect returns for a redirect off the
+// endpoint's host under RedirectsSameHost. URLs are redacted.
+type crossHostRedirect struct{ from, to, host string }
+
+func (e crossHostRedirect) Error() string {
+	return fmt.Sprintf("%s redirected to %s", e.from, e.to)
+}
+
+// checkRedirect applies the endpoint's follow_redirects to each redirect,
+// always measured from the endpoint's own URL, so that a chain cannot
+// wander off the host one allowed hop at a time.
 func checkRedirect(req *http.Request, via []*http.Request) error {
+	policy := config.RedirectsSameHost
+	if p := probeFrom(req.Context()); p != nil {
+		policy = config.Health{}.Redirects(p.ep)
+	}
+	switch policy {
+	case config.RedirectsNone:
+		// The 3xx itself is judged against expect_status.
+		return http.ErrUseLastResponse
+	case config.RedirectsSameHost:
+		if origin := via[0].URL; !sameHost(origin, req.URL) {
+			return crossHostRedirect{from: redactURL(origin), to: redactURL(req.URL), host: req.URL.Hostname()}
+		}
+	}
 	if len(via) > MaxRedirects {
 		return redirectLimit{next: redactURL(req.URL)}
 	}
 	return nil
+}
+
+// sameHost reports whether a redirect from from to to stays on the host:
+// the same scheme, host and port, or the upgrade of http to https on the
+// same host (to port 443, or to the same port).
+func sameHost(from, to *url.URL) bool {
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) {
+		return false
+	}
+	fs, ts := strings.ToLower(from.Scheme), strings.ToLower(to.Scheme)
+	fp, tp := portOf(from), portOf(to)
+	switch {
+	case fs == ts:
+		return fp == tp
+	case fs == "http" && ts == "https":
+		return tp == "443" || tp == fp
+	}
+	return false
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// redactLocation resolves a Location header against the request it
+// answered and renders it without credentials.
+func redactLocation(req *http.Request, loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unparsable location"
+	}
+	if req != nil && req.URL != nil {
+		u = req.URL.ResolveReference(u)
+	}
+	return redactURL(u)
 }
 
 // failure turns the attempt that ended the check into the endpoint's error
@@ -213,6 +288,9 @@ func (p *probe) failure(o outcome) (string, error) {
 		return runbook.HealthBodyMismatch, fmt.Errorf("GET %s: %w: %s", p.url, ErrBodyMismatch, o.desc)
 	case ClassRedirects:
 		return runbook.HealthRedirects, fmt.Errorf("GET %s: %w: %s", p.url, ErrRedirects, o.desc)
+	case ClassCrossHost:
+		return runbook.HealthCrossHostRedirect, fmt.Errorf("GET %s: %w: %s; that host's answer says nothing about this service, "+
+			"so the redirect was not followed (follow_redirects: same-host)", p.url, ErrCrossHostRedirect, o.desc)
 	default:
 		return runbook.HealthStatus, fmt.Errorf("GET %s: %w: %s", p.url, ErrStatus, o.desc)
 	}
@@ -246,8 +324,9 @@ func statusText(resp *http.Response) string {
 	return strconv.Itoa(resp.StatusCode)
 }
 
-// readSnippet reads one byte more than is shown, so a cut can be marked.
-func readSnippet(body io.Reader) []byte {
-	b, _ := io.ReadAll(io.LimitReader(body, snippetLimit+1))
+// readExcerpt reads one byte more than excerpt redacts, so a cut can be
+// marked.
+func readExcerpt(body io.Reader) []byte {
+	b, _ := io.ReadAll(io.LimitReader(body, excerptWindow+1))
 	return b
 }

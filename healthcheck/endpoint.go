@@ -16,10 +16,11 @@ import (
 
 const userAgent = "omdeploy-healthcheck"
 
-// endpoint checks one URL until it passes, fails for good, or ctx (the
-// service's budget) ends, then reports the verdict.
-func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep config.Endpoint, budget time.Duration) (Result, error) {
+// endpoint checks one URL until it passes need attempts in a row, fails for
+// good, or ctx (the service's budget) ends, then reports the verdict.
+func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep config.Endpoint, need int, budget time.Duration) (Result, error) {
 	p := newProbe(service, rawURL, ep)
+	p.need = max(need, 1)
 	doErr := c.do(ctx, p, rawURL)
 
 	var err error
@@ -32,6 +33,8 @@ func (c *Checker) endpoint(ctx context.Context, service, rawURL string, ep confi
 		id, err = p.failure(*p.done)
 	case errors.Is(ctx.Err(), context.Canceled):
 		err = fmt.Errorf("GET %s: interrupted after %d attempt(s): %w", p.url, p.attempts, ctx.Err())
+	case ctx.Err() != nil && p.need > 1 && p.passes > 0:
+		id, err = runbook.HealthFlapping, p.flapping(budget)
 	case ctx.Err() != nil:
 		id, err = runbook.HealthUnavailable, p.exhausted(budget)
 	case doErr != nil:
@@ -69,4 +72,11 @@ func (p *probe) exhausted(budget time.Duration) error {
 	}
 	return fmt.Errorf("GET %s: %w (%s): %d attempt(s) in %s, last: %s; the service may still be shifting traffic, or its new tasks are unhealthy",
 		p.url, ErrUnavailable, budget, p.attempts, time.Since(p.began).Round(time.Millisecond), last)
+}
+
+// flapping is the error of an endpoint that passed, but not need times in
+// a row, before the budget ran out.
+func (p *probe) flapping(budget time.Duration) error {
+	return fmt.Errorf("GET %s: %w (%s): passed %d of %d attempt(s) in %s but at most %d in a row, %d needed (health.healthy_after); last: %s",
+		p.url, ErrFlapping, budget, p.passes, p.attempts, time.Since(p.began).Round(time.Millisecond), p.bestRun, p.need, p.last)
 }

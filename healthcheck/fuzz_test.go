@@ -60,7 +60,7 @@ func FuzzClassify(f *testing.F) {
 	f.Add(200, []byte("not yet"), "ready", 0, uint8(0), "")
 	f.Add(503, []byte("echo "+fuzzURL), "", 0, uint8(0), "")
 	f.Add(401, []byte("token="+fuzzToken), "", 0, uint8(0), "")
-	f.Add(404, []byte(strings.Repeat("a", snippetLimit-3)+fuzzPassword), "", 0, uint8(0), "")
+	f.Add(404, []byte(strings.Repeat("a", excerptLimit-3)+fuzzPassword), "", 0, uint8(0), "")
 	f.Add(0, []byte(nil), "", 0, uint8(7), "dial "+fuzzPassword)
 	f.Add(0, []byte(nil), "", 0, uint8(3), "api.example.com")
 	c := New(Options{})
@@ -109,8 +109,8 @@ func FuzzRedact(f *testing.F) {
 	f.Add("abcd;v=1", "", "", 0)
 	f.Add("p%41ssword", "echo ", "", 0)
 	f.Add("ab cd+ef", "", "", 10)
-	f.Add("tokentoken", strings.Repeat("b", snippetLimit-4), "", 0)
-	f.Add("héllo-wörld", strings.Repeat("b", snippetLimit-2), "", 1)
+	f.Add("tokentoken", strings.Repeat("b", excerptLimit-4), "", 0)
+	f.Add("héllo-wörld", strings.Repeat("b", excerptLimit-2), "", 1)
 	f.Fuzz(func(t *testing.T, secret, before, after string, pad int) {
 		// A secret made of the mask's own letter could appear by joining
 		// masked text and the text around it; such a secret shows nothing.
@@ -143,8 +143,8 @@ func FuzzRedact(f *testing.F) {
 			if got := r.scrub(text); strings.Contains(got, c.value) {
 				t.Fatalf("scrub(%q) = %q shows %q (secrets %q)", text, got, c.value, r.secrets)
 			}
-			body := strings.Repeat("b", max(0, min(pad, 2*snippetLimit))) + before + c.value + after
-			sn := r.snippet([]byte(body))
+			body := strings.Repeat("b", max(0, min(pad, 2*excerptLimit))) + before + c.value + after
+			sn := r.excerpt([]byte(body))
 			shown, err := strconv.Unquote(strings.TrimSuffix(sn, " (truncated)"))
 			if err != nil {
 				t.Fatalf("snippet %q is not a quoted string: %v", sn, err)

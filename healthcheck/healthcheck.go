@@ -159,9 +159,11 @@ func closeBody(resp *http.Response, err error, _ int) (*http.Response, error) {
 }
 
 // Check verifies every endpoint of one service concurrently within
-// h.Timeout. The error is nil when all pass, else a *failure.Error of
-// StageHealth naming the failing endpoints; it wraps context.Canceled when
-// the run was interrupted.
+// h.Timeout. An endpoint passes once it has passed h.HealthyAfter attempts
+// in a row, following redirects as h.FollowRedirects (or its own
+// follow_redirects) allows. The error is nil when all pass, else a
+// *failure.Error of StageHealth naming the failing endpoints; it wraps
+// context.Canceled when the run was interrupted.
 func (c *Checker) Check(ctx context.Context, service string, h config.Health) ([]Result, error) {
 	c.rep.Report(event.StageStarted{Service: service, Stage: failure.StageHealth})
 	budget := h.Timeout
@@ -175,8 +177,9 @@ func (c *Checker) Check(ctx context.Context, service string, h config.Health) ([
 	errs := make([]error, len(h.Endpoints))
 	var wg sync.WaitGroup
 	for i, ep := range h.Endpoints {
+		ep.FollowRedirects = h.Redirects(ep)
 		wg.Go(func() {
-			results[i], errs[i] = c.endpoint(ctx, service, joinURL(h.BaseURL, ep.Path), ep, budget)
+			results[i], errs[i] = c.endpoint(ctx, service, joinURL(h.BaseURL, ep.Path), ep, h.PassesNeeded(), budget)
 		})
 	}
 	wg.Wait()

@@ -27,8 +27,9 @@ func (r ProbeResult) OK() bool { return r.Class == ClassPass }
 
 // Probe makes one GET of baseURL+ep.Path, within ctx and the per-attempt
 // timeout, and classifies the answer exactly as Check classifies each
-// attempt: the same expect_status and expect_body rules, the same
-// redaction. It never retries, however transient the answer: a caller that
+// attempt: the same expect_status, expect_body and follow_redirects rules
+// (ep.FollowRedirects "" is same-host; the caller resolves the service's
+// default with config.Health.Redirects), the same redaction. It never retries, however transient the answer: a caller that
 // wants a glance (preflight's baseline) must not wait out a rollout. It
 // reports no events, since the verdict is the caller's to show, and logs
 // the attempt at debug level like Check. It is safe for concurrent use.

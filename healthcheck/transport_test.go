@@ -174,15 +174,15 @@ func TestRequestIDIsNewPerAttemptAndLogged(t *testing.T) {
 	}
 }
 
-func TestBodyShownAtMost512Bytes(t *testing.T) {
+func TestBodyShownAtMost200Bytes(t *testing.T) {
 	long := strings.Repeat("A", 3000)
 	srv, _ := serve(t, body(418, long))
 	res, _, err := one(t, fast(nil), healthOf(srv.URL, time.Second))
 	if !errors.Is(err, ErrStatus) {
 		t.Fatal(err)
 	}
-	if n := strings.Count(res.Error, "A"); n != snippetLimit {
-		t.Fatalf("error shows %d body bytes, want %d", n, snippetLimit)
+	if n := strings.Count(res.Error, "A"); n != excerptLimit {
+		t.Fatalf("error shows %d body bytes, want %d", n, excerptLimit)
 	}
 	if !strings.Contains(res.Error, `" (truncated)`) {
 		t.Fatalf("error does not say the body was cut: %q", res.Error)

@@ -154,19 +154,37 @@ func TestScrub(t *testing.T) {
 	}
 }
 
-func TestSnippet(t *testing.T) {
+func TestExcerpt(t *testing.T) {
 	var r redactor
-	if got := r.snippet([]byte("short")); got != `"short"` {
-		t.Fatalf("snippet = %q", got)
+	if got := r.excerpt([]byte("short")); got != `"short"` {
+		t.Fatalf("excerpt = %q", got)
 	}
 	// A multi-byte character straddling the limit is dropped, not split.
-	b := []byte(strings.Repeat("a", snippetLimit-1) + "é" + "tail")
-	got := r.snippet(b)
+	b := []byte(strings.Repeat("a", excerptLimit-1) + "é" + "tail")
+	got := r.excerpt(b)
 	if !strings.HasSuffix(got, `a" (truncated)`) || strings.Contains(got, `\x`) {
-		t.Fatalf("snippet = %q", got[len(got)-30:])
+		t.Fatalf("excerpt = %q", got[len(got)-30:])
 	}
 	if !utf8.ValidString(got) {
-		t.Fatal("snippet is not valid UTF-8")
+		t.Fatal("excerpt is not valid UTF-8")
+	}
+}
+
+// A secret the read window splits is dropped with its token, not shown in
+// part: cut short, it would no longer look like a secret.
+func TestExcerptDropsTheTokenTheWindowSplits(t *testing.T) {
+	const key = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY1234"
+	// The window ends 19 bytes into the key. Redaction shrinks the long
+	// value before it, so the split key would move into the excerpt if it
+	// were kept, and 19 bytes no longer look like a key.
+	head := "api_key=" + strings.Repeat("Zz9", excerptWindow)[:excerptWindow-19-len("api_key= ")] + " "
+	body := head + key + " tail"
+	if len(head) != excerptWindow-19 {
+		t.Fatalf("head is %d bytes", len(head))
+	}
+	got := redactor{}.excerpt([]byte(body))
+	if strings.Contains(got, key[:8]) {
+		t.Fatalf("excerpt shows part of the split key: %q", got)
 	}
 }
 

@@ -43,6 +43,7 @@ func (r *runner) checkHealth(ctx context.Context, svc config.Service) Check {
 	results := make([]healthcheck.ProbeResult, len(h.Endpoints))
 	var wg sync.WaitGroup
 	for i, e := range h.Endpoints {
+		e.FollowRedirects = h.Redirects(e) // as the verification after the rollout will
 		wg.Go(func() { results[i] = r.health.Probe(ctx, h.BaseURL, e) })
 	}
 	wg.Wait()

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,9 +18,38 @@ import (
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
-// simMaxBackoff keeps retries of the simulation short: an emulator without
-// it answers 500, and a skip is the right answer there, not a slow one.
+// simMaxBackoff keeps the retries left to the simulation (throttling,
+// dropped connections) short: the check is advisory.
 const simMaxBackoff = 250 * time.Millisecond
+
+// noServerErrorRetry retries what the wrapped retryer retries except an
+// answer of 5xx. An emulator without policy simulation (moto) answers 500
+// or 501 to every call, and real IAM's rare ServiceFailure is no reason to
+// hold up a deploy either: both mean "simulation unavailable", a skip that
+// should come at the first such answer, not after the SDK's backoff.
+type noServerErrorRetry struct{ aws.RetryerV2 }
+
+func (r noServerErrorRetry) IsErrorRetryable(err error) bool {
+	var resp interface{ HTTPStatusCode() int }
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
+		return false
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+// simulationRetryer is the per-call option of SimulatePrincipalPolicy.
+func simulationRetryer(o *iam.Options) {
+	if o.Retryer == nil {
+		return
+	}
+	r := retry.AddWithMaxBackoffDelay(o.Retryer, simMaxBackoff)
+	if v2, ok := r.(aws.RetryerV2); ok {
+		o.Retryer = noServerErrorRetry{v2}
+		return
+	}
+	// Not expected of the SDK's wrappers; one attempt is still right.
+	o.Retryer = retry.AddWithMaxAttempts(r, 1)
+}
 
 const decisionAllowed = "allowed"
 
@@ -158,7 +188,7 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 // parameterARNs names the SSM parameters as IAM sees them: a plain name
 // becomes its ARN in region (without the leading slash), an ARN stays.
 func parameterARNs(values []string, id identity, region string) []string {
-	refs := splitRefs(values, region)
+	refs := splitRefs(values, region, id.account)
 	var out []string
 	for _, rg := range refs.regions(region) {
 		for _, name := range refs.ssm[rg] {
@@ -243,11 +273,7 @@ func (r *runner) simulateGroup(ctx context.Context, principalARN string, g simGr
 	}
 	var denied []string
 	for {
-		out, err := r.aws.IAM.SimulatePrincipalPolicy(ctx, in, func(o *iam.Options) {
-			if o.Retryer != nil {
-				o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, simMaxBackoff)
-			}
-		})
+		out, err := r.aws.IAM.SimulatePrincipalPolicy(ctx, in, simulationRetryer)
 		if err != nil {
 			return nil, err
 		}
@@ -279,6 +305,10 @@ func simulationUnavailable(principalARN string, err error) string {
 		return fmt.Sprintf("iam:SimulatePrincipalPolicy is not allowed for %s (%s)", principalARN, errCode(err))
 	case awsx.Code(err) == "NoSuchEntity":
 		return fmt.Sprintf("IAM simulation does not know %s (NoSuchEntity; a role path may be missing)", principalARN)
+	}
+	var resp interface{ HTTPStatusCode() int }
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
+		return fmt.Sprintf("IAM policy simulation is unavailable: the endpoint answered HTTP %d (%s); an emulator such as moto does not implement it", resp.HTTPStatusCode(), errCode(err))
 	}
 	return "IAM policy simulation is unavailable: " + shorten(err.Error(), 200)
 }

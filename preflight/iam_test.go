@@ -1,11 +1,17 @@
 package preflight
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/runbook"
@@ -125,5 +131,77 @@ func TestIAMSimulatesRealResources(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("simulated actions %v, want %d", got, len(want))
+	}
+}
+
+// iamServer answers the IAM query protocol: GetRole with the deploy role,
+// SimulatePrincipalPolicy with the given status and error code, counting
+// the simulation requests.
+func iamServer(t *testing.T, status int, code string) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var sims atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("parse IAM request: %v", err)
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		switch action := r.Form.Get("Action"); action {
+		case "GetRole":
+			fmt.Fprintf(w, `<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetRoleResult><Role>`+
+				`<Path>/deploy/</Path><RoleName>deployer</RoleName><RoleId>AROAEXAMPLE</RoleId><Arn>%s</Arn>`+
+				`<CreateDate>2024-01-01T00:00:00Z</CreateDate></Role></GetRoleResult>`+
+				`<ResponseMetadata><RequestId>req-role</RequestId></ResponseMetadata></GetRoleResponse>`, testRoleARN)
+		case "SimulatePrincipalPolicy":
+			sims.Add(1)
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Receiver</Type>`+
+				`<Code>%s</Code><Message>%s from the test server</Message></Error><RequestId>req-sim</RequestId></ErrorResponse>`, code, code)
+		default:
+			t.Errorf("unexpected IAM action %q", action)
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &sims
+}
+
+// A simulation endpoint that answers 5xx is "simulation unavailable" at
+// its first answer: the real SDK client must not back off and retry it.
+// Throttling is still retried, which shows the count can tell them apart.
+func TestIAMSimulationUnavailableIsNotRetried(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		status     int
+		code       string
+		wantSims   int32
+		wantStatus string
+		wantInMsg  []string
+	}{
+		{"500 ServiceFailure", http.StatusInternalServerError, "ServiceFailure", 1, event.StatusSkip,
+			[]string{"simulation is unavailable", "HTTP 500 (ServiceFailure)", "not verified"}},
+		{"501 NotImplemented", http.StatusNotImplemented, "NotImplemented", 1, event.StatusSkip,
+			[]string{"simulation is unavailable", "HTTP 501 (NotImplemented)"}},
+		{"503 ServiceUnavailable", http.StatusServiceUnavailable, "ServiceUnavailable", 1, event.StatusSkip,
+			[]string{"simulation is unavailable", "HTTP 503"}},
+		{"400 Throttling is retried", http.StatusBadRequest, "Throttling", 3, event.StatusSkip,
+			[]string{"simulation is unavailable", "Throttling"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, sims := iamServer(t, tt.status, tt.code)
+			client := iam.NewFromConfig(aws.Config{
+				Region:      testRegion,
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test", ""),
+				HTTPClient:  srv.Client(),
+			}, func(o *iam.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+			checks, _ := runWorld(t, newWorld(), func(o *Options) { o.AWS.IAM = client })
+			c := find(t, checks, IDIAMPermissions, testService)
+			expect(t, c, tt.wantStatus, "", tt.wantInMsg...)
+			if got := sims.Load(); got != tt.wantSims {
+				t.Fatalf("SimulatePrincipalPolicy requests = %d, want %d", got, tt.wantSims)
+			}
+		})
 	}
 }

@@ -148,3 +148,60 @@ func TestMoto(t *testing.T) {
 		})
 	}
 }
+
+// TestMotoSSMParameterARNs checks task-definition secrets that reference
+// SSM parameters by full ARN against moto, which resolves only names in
+// GetParameters: an ARN of the run's account and region must be checked by
+// its name, hierarchical (parameter/a/b is /a/b) or plain (parameter/x is x).
+func TestMotoSSMParameterARNs(t *testing.T) {
+	t.Parallel()
+	c := testenv.Moto(t)
+	const arnPrefix = "arn:aws:ssm:" + testenv.MotoRegion + ":" + testAccount + ":parameter/"
+	tests := []struct {
+		name       string
+		create     []string // parameter names, {p} replaced by a unique prefix without a slash
+		reference  []string // task definition secrets, likewise
+		wantStatus string
+		wantInMsg  []string
+	}{
+		{
+			name:       "hierarchical and plain names",
+			create:     []string{"/{p}/db-url", "{p}-plain"},
+			reference:  []string{arnPrefix + "{p}/db-url", arnPrefix + "{p}-plain"},
+			wantStatus: event.StatusPass, wantInMsg: []string{"all 2 SSM parameter(s)", "us-east-1: 2"},
+		},
+		{
+			name:       "a missing one is named as written",
+			create:     []string{"/{p}/db-url"},
+			reference:  []string{arnPrefix + "{p}/db-url", arnPrefix + "{p}/gone"},
+			wantStatus: event.StatusFail, wantInMsg: []string{"missing in us-east-1: " + arnPrefix, "/gone", "1 of 2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := testenv.Unique("motoarn")
+			for _, n := range tt.create {
+				testenv.PutParameter(t, c, testenv.MotoRegion, strings.ReplaceAll(n, "{p}", p))
+			}
+			var refs []string
+			for _, r := range tt.reference {
+				refs = append(refs, strings.ReplaceAll(r, "{p}", p))
+			}
+			f := testenv.NewFixture(t, c, testenv.FixtureOptions{Secrets: refs})
+			g := hermeticGit(t)
+			opts := Options{Config: testConfig(t, g), Clients: c, git: g}
+			opts.Config.Services[0].Cluster, opts.Config.Services[0].Service = f.Cluster, f.Service
+			checks, _ := Run(testenv.Ctx(t), opts)
+			got := find(t, checks, IDSSMParameters, testService)
+			if got.Status != tt.wantStatus {
+				t.Fatalf("ssm.parameters = %s %q, want %s", got.Status, got.Message, tt.wantStatus)
+			}
+			for _, s := range tt.wantInMsg {
+				if !strings.Contains(got.Message, s) {
+					t.Errorf("message %q lacks %q", got.Message, s)
+				}
+			}
+		})
+	}
+}

@@ -20,15 +20,19 @@ const ssmBatch = 10
 // secretRefs are the references of a task definition's secrets or the
 // config's ssm_parameters, sorted by where they can be checked.
 type secretRefs struct {
-	ssm            map[string][]string // region -> names or ARNs, as ECS will ask for them
+	ssm            map[string][]string // region -> names or ARNs, as they are asked for
+	written        map[string]string   // name asked -> the ARN written, when they differ
 	secretsManager []string            // Secrets Manager ARNs
 }
 
 // splitRefs files each reference under the region that holds it: a plain
 // name is in the run's region, an SSM ARN in the region it names (that is
-// where ECS fetches it, whatever the run's region).
-func splitRefs(values []string, region string) secretRefs {
-	refs := secretRefs{ssm: map[string][]string{}}
+// where ECS fetches it, whatever the run's region). An ARN of the run's
+// own account and region is asked for by its name: the same parameter to
+// AWS, and the only form some emulators (moto) resolve in GetParameters.
+// account is the caller's; "" leaves every ARN as written.
+func splitRefs(values []string, region, account string) secretRefs {
+	refs := secretRefs{ssm: map[string][]string{}, written: map[string]string{}}
 	for _, v := range values {
 		a, err := arn.Parse(v)
 		switch {
@@ -39,6 +43,13 @@ func splitRefs(values []string, region string) secretRefs {
 			if rg == "" {
 				rg = region
 			}
+			if name, ok := parameterName(a); ok && rg == region && account != "" && a.AccountID == account {
+				if _, seen := refs.written[name]; !seen {
+					refs.written[name] = v
+				}
+				refs.add(rg, name)
+				continue
+			}
 			refs.add(rg, v)
 		default:
 			if !slices.Contains(refs.secretsManager, v) {
@@ -47,6 +58,33 @@ func splitRefs(values []string, region string) secretRefs {
 		}
 	}
 	return refs
+}
+
+// parameterName is the name of the parameter an SSM ARN names. The ARN
+// drops the leading slash of a hierarchical name: parameter/app/db is
+// /app/db, while parameter/plain is plain.
+func parameterName(a arn.ARN) (string, bool) {
+	rest, ok := strings.CutPrefix(a.Resource, "parameter/")
+	if !ok || rest == "" {
+		return "", false
+	}
+	if strings.Contains(rest, "/") {
+		return "/" + rest, true
+	}
+	return rest, true
+}
+
+// asWritten maps the names SSM reported back to the references the config
+// or task definition holds, so the operator can find them there.
+func (s *secretRefs) asWritten(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if w, ok := s.written[n]; ok {
+			n = w
+		}
+		out[i] = n
+	}
+	return out
 }
 
 func (s *secretRefs) add(region, name string) {
@@ -103,7 +141,7 @@ func (r *runner) checkRefs(ctx context.Context, values []string, origin string) 
 	if r.aws.Region == "" {
 		return skip("no region; not checked (see aws.region)")
 	}
-	refs := splitRefs(values, r.aws.Region)
+	refs := splitRefs(values, r.aws.Region, r.ident.get(ctx).account)
 	var found, total int
 	var missing []string // "names (region)" groups, for the message
 	var firstRegion string
@@ -122,7 +160,9 @@ func (r *runner) checkRefs(ctx context.Context, values []string, origin string) 
 		found += len(names) - len(invalid)
 		counts = append(counts, fmt.Sprintf("%s: %d", rg, len(names)))
 		if len(invalid) > 0 {
-			missing = append(missing, fmt.Sprintf("missing in %s: %s", rg, strings.Join(invalid, ", ")))
+			// The message names each as written, the fix by name, which
+			// put-parameter needs.
+			missing = append(missing, fmt.Sprintf("missing in %s: %s", rg, strings.Join(refs.asWritten(invalid), ", ")))
 			if firstRegion == "" {
 				firstRegion, firstMissing = rg, invalid
 			}

@@ -136,3 +136,89 @@ func TestSSMBatchesOfTen(t *testing.T) {
 		t.Fatalf("asked %v", asked)
 	}
 }
+
+// An SSM ARN of the run's account and region is asked for by its name (the
+// form moto resolves); the message still names the reference as written.
+// ARNs of another region or account are asked for as written.
+func TestSSMParameterARNs(t *testing.T) {
+	t.Parallel()
+	const (
+		hierARN   = "arn:aws:ssm:us-east-1:123456789012:parameter/tech/db-url"
+		plainARN  = "arn:aws:ssm:us-east-1:123456789012:parameter/plain"
+		goneARN   = "arn:aws:ssm:us-east-1:123456789012:parameter/tech/gone"
+		otherAcct = "arn:aws:ssm:us-east-1:999999999999:parameter/tech/db-url"
+		otherRgn  = "arn:aws:ssm:eu-west-1:123456789012:parameter/tech/eu"
+	)
+	tests := []struct {
+		name        string
+		secrets     []string
+		params      map[string][]string // what exists, by region
+		wantStatus  string
+		wantRunbook string
+		wantInMsg   []string
+		wantAsked   map[string][]string // region -> names asked
+		wantFixName string
+	}{
+		{
+			name:       "hierarchical and plain names, by name",
+			secrets:    []string{hierARN, plainARN},
+			params:     map[string][]string{testRegion: {"/tech/db-url", "plain"}},
+			wantStatus: event.StatusPass, wantInMsg: []string{"all 2 SSM parameter(s)"},
+			wantAsked: map[string][]string{testRegion: {"/tech/db-url", "plain"}},
+		},
+		{
+			name:       "an ARN and its name are asked once",
+			secrets:    []string{"/tech/db-url", hierARN},
+			params:     map[string][]string{testRegion: {"/tech/db-url"}},
+			wantStatus: event.StatusPass, wantInMsg: []string{"all 1 SSM parameter(s)"},
+			wantAsked: map[string][]string{testRegion: {"/tech/db-url"}},
+		},
+		{
+			name:        "missing one is named as written, fixed by name",
+			secrets:     []string{hierARN, goneARN},
+			params:      map[string][]string{testRegion: {"/tech/db-url"}},
+			wantStatus:  event.StatusFail,
+			wantRunbook: runbook.SSMParameterMissing,
+			wantInMsg:   []string{"missing in us-east-1: " + goneARN, "1 of 2"},
+			wantAsked:   map[string][]string{testRegion: {"/tech/db-url", "/tech/gone"}},
+			wantFixName: "/tech/gone",
+		},
+		{
+			name:       "another account's ARN is asked as written",
+			secrets:    []string{otherAcct},
+			params:     map[string][]string{testRegion: {otherAcct}},
+			wantStatus: event.StatusPass,
+			wantAsked:  map[string][]string{testRegion: {otherAcct}},
+		},
+		{
+			name:       "another region's ARN is asked there as written",
+			secrets:    []string{otherRgn},
+			params:     map[string][]string{"eu-west-1": {otherRgn}},
+			wantStatus: event.StatusPass, wantInMsg: []string{"eu-west-1: 1"},
+			wantAsked: map[string][]string{"eu-west-1": {otherRgn}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld()
+			setSecrets(w, tt.secrets...)
+			w.params = tt.params
+			checks, _ := runWorld(t, w, nil)
+			c := find(t, checks, IDSSMParameters, testService)
+			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
+			asked := map[string][]string{}
+			for _, call := range w.calls() {
+				asked[call.region] = append(asked[call.region], call.names...)
+			}
+			for rg, names := range tt.wantAsked {
+				if !slices.Equal(asked[rg], names) {
+					t.Errorf("asked %v in %s, want %v", asked[rg], rg, names)
+				}
+			}
+			if tt.wantFixName != "" && !strings.Contains(c.Fix, "--names "+tt.wantFixName) {
+				t.Errorf("fix %q does not name %s", c.Fix, tt.wantFixName)
+			}
+		})
+	}
+}

@@ -12,6 +12,10 @@ const (
 	HealthDNS          = "health.dns-not-found"
 	HealthStatus       = "health.unexpected-status"
 	HealthRedirects    = "health.redirect-loop"
+	// HealthCrossHostRedirect: a redirect off the endpoint's host.
+	HealthCrossHostRedirect = "health.cross-host-redirect"
+	// HealthFlapping: passes that never came healthy_after times in a row.
+	HealthFlapping = "health.flapping"
 )
 
 var healthEntries = []Entry{
@@ -115,5 +119,37 @@ var healthEntries = []Entry{
 		Diagnosis: "A redirect loop (http to https and back, a trailing-slash rule, a login redirect) or a base URL that points at the wrong listener.",
 		Fix: "1. `curl -sIL --max-redirs 10 {url}` to see the chain.\n" +
 			"2. Put the final URL of the chain in base_url, or fix the listener rules that loop.",
+	},
+	{
+		ID:    HealthCrossHostRedirect,
+		Title: "Health endpoint redirects to another host",
+		Symptom: "The health check fails at once with \"redirected to another host\": the endpoint answered with a redirect " +
+			"(301, 302, 307, 308) whose Location is another host, port or scheme than the endpoint's.",
+		Diagnosis: "The answer is not the service's: the load balancer or the service sends unauthenticated requests to a " +
+			"login page (an SSO or OIDC listener rule), a catch-all rule redirects to the main site, or base_url points at " +
+			"another environment's host that forwards elsewhere. That other host's 200 would say nothing about this " +
+			"service, so omdeploy does not follow it. Redirects on the same host, and http to https on it, are followed.",
+		Fix: "1. See where it goes: `curl -sI {url}` and read the Location header.\n" +
+			"2. If it is a login page, exempt the health path from authentication on the listener or in the service, " +
+			"or point the endpoint at a public route such as /healthz.\n" +
+			"3. If base_url is the wrong host or environment, put the host that serves the service in base_url " +
+			"(or pass --base-url).\n" +
+			"4. Only if the other host really is this service (a canonical domain), allow it for the endpoint: " +
+			"`follow_redirects: any` under health (or on the endpoint).",
+	},
+	{
+		ID:    HealthFlapping,
+		Title: "Health endpoint flaps between passing and failing",
+		Symptom: "The health check saw the endpoint pass, but never `health.healthy_after` times in a row before " +
+			"`health.timeout` ran out (\"passed N time(s) but at most M in a row\").",
+		Diagnosis: "Some of the answers come from an unhealthy place: the load balancer spreads requests over new tasks of " +
+			"which some fail (a bad task, an instance without a dependency, a crash loop that restarts), or over old and new " +
+			"tasks, or a dependency the endpoint reports on is itself flapping. One passing answer would have hidden it.",
+		Fix: "1. Check the targets one by one: `aws elbv2 describe-target-health --target-group-arn <arn>`; an unhealthy or " +
+			"draining target explains alternating answers.\n" +
+			"2. `curl -s {url}` several times, and read the failing tasks' logs for the X-Request-Id of the failed attempts " +
+			"(logged at debug level).\n" +
+			"3. Fix the failing tasks or dependency; if the service is only slow to settle, raise `health.timeout`. Lower " +
+			"`health.healthy_after` only if occasional failures are acceptable.",
 	},
 }
