@@ -108,13 +108,13 @@ func decode(data []byte) (doc, next *yaml.Node, err error) {
 // document order. Explicit tags (!env, !!binary, !!int) would change how a
 // value reads, and omdeploy gives them no meaning, so accepting one would
 // silently mean something else than the author intended; !!str, !!seq and
-// !!map only restate the default. Anchors and aliases are refused outright
-// rather than expanded: no config needs them, and refusing them means no
-// count to tune against alias bombs ("billion laughs").
+// !!map only restate the default. Anchors are refused outright rather than
+// expanded: no config needs them, and refusing them means no count to tune
+// against alias bombs ("billion laughs"). An alias always comes after its
+// anchor (yaml.v3 refuses one to an unknown anchor), so refusing anchors
+// refuses every alias.
 func (p *parser) plain(n *yaml.Node) error {
 	switch {
-	case n.Kind == yaml.AliasNode:
-		return p.errorf(n, "alias *%s: anchors and aliases are not supported; write the value out", n.Value)
 	case n.Anchor != "":
 		return p.errorf(n, "anchor &%s: anchors and aliases are not supported; write the value out", n.Anchor)
 	case n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!str" && n.Tag != "!!seq" && n.Tag != "!!map":
