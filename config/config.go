@@ -105,19 +105,26 @@ func (h Health) PassesNeeded() int {
 	return max(h.HealthyAfter, DefaultHealthyAfter)
 }
 
-// Select returns the services whose Name or Service is in names, in config
-// order; all of them when names is empty. An unknown name is an error that
-// lists the known ones.
+// Select returns the services whose Name or Service is in names, in the
+// order of names; all of them when names is empty. A service named twice
+// (--service web --service web, or by its label and its ECS name) is
+// returned once, where it was first named: deploying it twice in one run
+// would race the first deployment with the second. An unknown name is an
+// error that lists the known ones.
 func (f *File) Select(names []string) ([]Service, error) {
 	if len(names) == 0 {
 		return f.Services, nil
 	}
 	var out []Service
+	picked := make([]bool, len(f.Services))
 	for _, n := range names {
 		found := false
-		for _, s := range f.Services {
+		for i, s := range f.Services {
 			if s.Name == n || s.Service == n {
-				out = append(out, s)
+				if !picked[i] {
+					out = append(out, s)
+					picked[i] = true
+				}
 				found = true
 				break
 			}

@@ -78,12 +78,12 @@ func TestExpansion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("c.yaml", []byte("services:\n  - cluster: \""+tt.val+"\"\n    service: s\n"), env(tt.env))
+			f, err := Parse("c.yaml", []byte("services:\n  - name: \""+tt.val+"\"\n    cluster: c\n    service: s\n"), env(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := f.Services[0].Cluster; got != tt.want {
-				t.Fatalf("cluster = %q, want %q", got, tt.want)
+			if got := f.Services[0].Name; got != tt.want {
+				t.Fatalf("name = %q, want %q", got, tt.want)
 			}
 		})
 	}
@@ -101,7 +101,7 @@ func TestErrors(t *testing.T) {
 		{"wrong type list", "services: tech\n", "c.yaml:1:11:", "expected a list of services"},
 		{"wrong type string", "services:\n  - cluster: [a]\n    service: s\n", "c.yaml:2:14:", "cluster: expected a string"},
 		{"missing cluster", "services:\n  - service: s\n", "c.yaml:2:5:", `missing required key "cluster"`},
-		{"no services", "region: x\n", "c.yaml:1:1:", "at least one service"},
+		{"no services", "region: us-east-1\n", "c.yaml:1:1:", "at least one service"},
 		{"unset var", "services:\n  - cluster: ${OMD_NOPE}\n    service: s\n", "c.yaml:2:14:", "OMD_NOPE is not set"},
 		{"bad duration", "services:\n  - cluster: c\n    service: s\n    wait_timeout: 15 minutes\n", "c.yaml:4:19:", "not a positive duration"},
 		{"negative duration", "services:\n  - cluster: c\n    service: s\n    wait_timeout: -1m\n", "c.yaml:4:19:", "not a positive duration"},
@@ -109,8 +109,8 @@ func TestErrors(t *testing.T) {
 		{"path without slash", "services:\n  - cluster: c\n    service: s\n    health: {base_url: 'http://x', endpoints: [healthz]}\n", "c.yaml:4:48:", "starting with /"},
 		{"bad status", "services:\n  - cluster: c\n    service: s\n    health:\n      base_url: http://x\n      endpoints: [{path: /h, expect_status: [2000]}]\n", "c.yaml:6:46:", "not an HTTP status code"},
 		{"bad account", "account_id: 1234\nservices: [{cluster: c, service: s}]\n", "c.yaml:1:13:", "12-digit"},
-		{"duplicate names", "services:\n  - {cluster: c, service: s}\n  - {cluster: d, service: s}\n", "c.yaml:3:1:", "used twice"},
-		{"duplicate key", "region: a\nregion: b\nservices: [{cluster: c, service: s}]\n", "c.yaml:2:1:", "duplicate key"},
+		{"duplicate names", "services:\n  - {cluster: c, service: s}\n  - {cluster: d, service: s}\n", "c.yaml:3:5:", "used twice"},
+		{"duplicate key", "region: us-east-1\nregion: eu-west-1\nservices: [{cluster: c, service: s}]\n", "c.yaml:2:1:", "duplicate key"},
 		{"bad version", "version: 2\nservices: [{cluster: c, service: s}]\n", "c.yaml:1:10:", "unsupported config version"},
 		{"syntax", "services:\n\t- cluster: c\n", "c.yaml:2:1:", "invalid YAML"},
 		{"empty", "", "c.yaml:1:1:", "config is empty"},

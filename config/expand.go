@@ -8,6 +8,11 @@ import (
 // expand replaces ${VAR} and ${VAR:-default} from lookup. An unset ${VAR}
 // without a default is an error naming it: deploying with an empty cluster
 // name is worse than stopping. "$$" is a literal "$".
+//
+// A default is literal text up to the first "}" and may not contain "$":
+// ${A:-${B}} would otherwise read as the default "${B" followed by a stray
+// "}", and shells disagree on what nesting means, so it is refused rather
+// than given a meaning the user did not intend.
 func expand(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
@@ -36,6 +41,9 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		name, def, hasDef := strings.Cut(expr, ":-")
 		if !validVarName(name) {
 			return "", fmt.Errorf("invalid variable name %q in %q", name, s)
+		}
+		if strings.Contains(def, "$") {
+			return "", fmt.Errorf("the default of ${%s} contains \"$\" in %q: nested variables are not supported; a default is literal text", name, s)
 		}
 		v, ok := lookup(name)
 		switch {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -16,8 +17,10 @@ var fuzzEnv = map[string]string{"CLUSTER": "prod", "EMPTY": "", "UNUSED": "unuse
 // FuzzParse feeds arbitrary bytes to the config parser. Whatever the input,
 // it returns exactly one of a config and an error; every error is an
 // *Error that names the file and a line (Parse has the bytes, so there is
-// always a place to point at); and a config it accepts has what the rest
-// of omdeploy relies on.
+// always a place to point at) and shows no value of the environment the
+// input does not spell out itself; and a config it accepts has what the
+// rest of omdeploy relies on: AWS-shaped names, no hidden characters, and
+// each ECS service once.
 func FuzzParse(f *testing.F) {
 	full, err := os.ReadFile("testdata/full.yaml")
 	if err != nil {
@@ -46,8 +49,17 @@ func FuzzParse(f *testing.F) {
 			if want := fmt.Sprintf("%s:%d:", path, ce.Line); !strings.HasPrefix(err.Error(), want) {
 				t.Fatalf("error %q does not start with %q", err, want)
 			}
+			for name, v := range fuzzEnv {
+				if v != "" && strings.Contains(err.Error(), v) && !bytes.Contains(data, []byte(v)) {
+					t.Fatalf("error %q shows the value of %s", err, name)
+				}
+			}
 			return
 		}
+		if cfg.Region != "" && !regionShape.MatchString(cfg.Region) {
+			t.Fatalf("accepted region %q", cfg.Region)
+		}
+		targets := map[[2]string]bool{}
 		if len(cfg.Services) == 0 {
 			t.Fatal("accepted a config without services")
 		}
@@ -55,6 +67,17 @@ func FuzzParse(f *testing.F) {
 			if s.Name == "" || s.Cluster == "" || s.Service == "" || s.WaitTimeout <= 0 || s.Line <= 0 {
 				t.Fatalf("accepted an incomplete service: %+v", s)
 			}
+			if !clusterShape.MatchString(s.Cluster) || !serviceShape.MatchString(s.Service) || (s.Container != "" && !containerShape.MatchString(s.Container)) {
+				t.Fatalf("accepted a name AWS would refuse: %+v", s)
+			}
+			if _, _, bad := hiddenChar(s.Name); bad {
+				t.Fatalf("accepted a label with a hidden character: %q", s.Name)
+			}
+			target := [2]string{ecsName(s.Cluster), ecsName(s.Service)}
+			if targets[target] {
+				t.Fatalf("accepted ECS service %v twice", target)
+			}
+			targets[target] = true
 			if h := s.Health; h != nil && (h.BaseURL == "" || len(h.Endpoints) == 0) {
 				t.Fatalf("accepted an incomplete health block: %+v", *h)
 			}
