@@ -290,7 +290,10 @@ func (p *poller) describe(ctx context.Context, batch []string, bySvc map[string]
 	// which the demo runs faster than the wall's.
 	pctx, cancel := context.WithTimeout(ctx, bound.Sub(p.ps.clk.Now()))
 	defer cancel()
-	out, err := p.ps.api.DescribeServices(pctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch})
+	// One attempt: the poller backs off and tries again itself, within the
+	// watchers' deadlines, and sees what each attempt met (throttling).
+	out, err := p.ps.api.DescribeServices(pctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch},
+		func(o *ecs.Options) { o.RetryMaxAttempts = 1 })
 	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
 		return nil, fmt.Errorf("DescribeServices in cluster %s: %w by %s", p.cluster, errPollCut, bound.Format(time.TimeOnly))
 	}

@@ -248,13 +248,13 @@ func (sr *serviceRun) verifyHealth(ctx context.Context, id, prev string) error {
 // is read back to learn whether it landed; the error then wraps
 // failure.ErrUnknown when that cannot be learnt either.
 func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollback bool) (string, error) {
-	known := deploymentIDs(sr.last)
+	before := sr.last
 	out, err := sr.r.opts.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster: aws.String(sr.s.Cluster), Service: aws.String(sr.s.Service),
 		TaskDefinition: aws.String(taskDef), ForceNewDeployment: force,
 	})
 	if err != nil && awsx.Ambiguous(err) {
-		id, landed, rerr := sr.readBackUpdate(ctx, taskDef, known)
+		id, landed, rerr := sr.readBackUpdate(ctx, taskDef, before)
 		switch {
 		case rerr != nil:
 			// %v, not %w: the cause may be the interrupt, and an unknown
@@ -268,7 +268,7 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 			return id, nil
 		}
 		return "", fmt.Errorf("update service %s in cluster %s to %s: %w; read back: not applied, the service stays on %s",
-			sr.s.Service, sr.s.Cluster, taskDef, err, orNone(aws.ToString(sr.last.TaskDefinition)))
+			sr.s.Service, sr.s.Cluster, taskDef, err, orNone(aws.ToString(before.TaskDefinition)))
 	}
 	if err != nil {
 		switch awsx.Code(err) {
@@ -300,10 +300,12 @@ func (sr *serviceRun) started(id, taskDef string, rollback bool) {
 const readBackTimeout = 20 * time.Second
 
 // readBackUpdate reads the service after an ambiguous UpdateService to
-// taskDef: it landed when the PRIMARY deployment runs taskDef and is none
-// of the deployments known before the call (with force-new-deployment the
-// task definition is the same, and only the new ID tells).
-func (sr *serviceRun) readBackUpdate(ctx context.Context, taskDef string, known map[string]bool) (id string, landed bool, err error) {
+// taskDef: it landed when the service's task definition (which
+// UpdateService sets, and which its PRIMARY deployment runs) is taskDef and
+// was another before the call, or, when it was taskDef already
+// (force-new-deployment), when the PRIMARY deployment is none of those
+// known before the call.
+func (sr *serviceRun) readBackUpdate(ctx context.Context, taskDef string, before ecstypes.Service) (id string, landed bool, err error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
 	defer cancel()
 	svc, err := sr.describeService(rctx)
@@ -311,7 +313,10 @@ func (sr *serviceRun) readBackUpdate(ctx context.Context, taskDef string, known 
 		return "", false, err
 	}
 	d, ok := primary(svc)
-	if !ok || aws.ToString(d.TaskDefinition) != taskDef || known[aws.ToString(d.Id)] {
+	if !ok || aws.ToString(svc.TaskDefinition) != taskDef {
+		return "", false, nil
+	}
+	if aws.ToString(before.TaskDefinition) == taskDef && deploymentIDs(before)[aws.ToString(d.Id)] {
 		return "", false, nil
 	}
 	return aws.ToString(d.Id), true, nil

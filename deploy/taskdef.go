@@ -99,21 +99,25 @@ func (sr *serviceRun) register(ctx context.Context, p plan, cur string) (ecstype
 // it is newer than cur and registers exactly what p would.
 func (sr *serviceRun) registered(ctx context.Context, p plan, cur string) (ecstypes.TaskDefinition, bool, error) {
 	family := aws.ToString(p.input.Family)
-	list, err := sr.r.opts.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc,
-	})
-	if err != nil {
-		return ecstypes.TaskDefinition{}, false, fmt.Errorf("list revisions of %s: %w", family, err)
-	}
-	_, curRev, _ := parseTaskDef(cur)
+	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc}
+	_, newestRev, _ := parseTaskDef(cur)
 	newest := ""
-	for _, arn := range list.TaskDefinitionArns { // newest first; the prefix also matches longer family names
-		if f, r, ok := parseTaskDef(arn); ok && f == family {
-			if r > curRev {
-				newest = arn
+	// The newest is on the first page when the order is honoured; every
+	// page is read in case it is not, as with emulators.
+	for range 20 {
+		list, err := sr.r.opts.ECS.ListTaskDefinitions(ctx, in)
+		if err != nil {
+			return ecstypes.TaskDefinition{}, false, fmt.Errorf("list revisions of %s: %w", family, err)
+		}
+		for _, arn := range list.TaskDefinitionArns { // the prefix also matches longer family names
+			if f, r, ok := parseTaskDef(arn); ok && f == family && r > newestRev {
+				newest, newestRev = arn, r
 			}
+		}
+		if list.NextToken == nil {
 			break
 		}
+		in.NextToken = list.NextToken
 	}
 	if newest == "" {
 		return ecstypes.TaskDefinition{}, false, nil
