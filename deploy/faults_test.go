@@ -3,12 +3,14 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/deploy"
@@ -208,6 +210,51 @@ func TestInterruptDuringHealthSaysWhatIsLive(t *testing.T) {
 		}
 		if n := h.sim.Calls()["UpdateService"]; n != 1 {
 			t.Fatalf("UpdateService calls = %d, want no rollback", n)
+		}
+	})
+}
+
+// lostUpdateECS applies UpdateService in the simulator, then loses the
+// answer (a connection dropped after sending), and from then on cannot
+// describe the service.
+type lostUpdateECS struct {
+	*sim.Sim
+	updated atomic.Bool
+}
+
+func (l *lostUpdateECS) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, o ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
+	_, _ = l.Sim.UpdateService(ctx, in, o...)
+	l.updated.Store(true)
+	return nil, &smithyhttp.RequestSendError{Err: io.EOF}
+}
+
+func (l *lostUpdateECS) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, o ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	if l.updated.Load() {
+		return nil, &smithyhttp.RequestSendError{Err: io.ErrUnexpectedEOF}
+	}
+	return l.Sim.DescribeServices(ctx, in, o...)
+}
+
+// TestLostUpdateThatCannotBeReadBackIsUnknown (issue 11, fault 2): an
+// UpdateService whose answer was lost, and whose effect cannot be read
+// back, is neither "FAILED at update" nor followed: exit 6 with the fix to
+// run `omdeploy status`.
+func TestLostUpdateThatCannotBeReadBackIsUnknown(t *testing.T) {
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Name: "api", Desired: 1})
+		o := h.opts(svc)
+		o.ECS, o.Tag = &lostUpdateECS{Sim: h.sim}, "v2"
+		_, err := h.run(context.Background(), deploy.Deploy, o)
+		if failure.ExitCode(err) != failure.ExitRollback || !errors.Is(err, failure.ErrUnknown) {
+			t.Fatalf("err = %v (exit %d), want unknown, exit 6", err, failure.ExitCode(err))
+		}
+		fe := failure.All(err)[0]
+		if fe.Stage != failure.StageUpdate || fe.RunbookID != runbook.RolloutUpdateUnknown || !strings.Contains(fe.Fix, "omdeploy status --service api") ||
+			!strings.Contains(err.Error(), "may or may not be rolling out") {
+			t.Fatalf("failure = %+v (%v), want the update-unknown entry and its fix", fe, err)
+		}
+		if n := h.sim.Calls()["UpdateService"]; n != 1 {
+			t.Fatalf("UpdateService calls = %d, want the one, not re-sent", n)
 		}
 	})
 }
