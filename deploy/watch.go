@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,7 +77,11 @@ func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.
 		case snap.err != nil && !transient(snap.err):
 			return w, snap.err
 		case snap.err != nil:
-			w.pollErr = snap.err
+			// A poll cut short says less than what AWS answered before it
+			// (throttling, say): keep that for the message.
+			if w.pollErr == nil || !errors.Is(snap.err, errPollCut) {
+				w.pollErr = snap.err
+			}
 			continue
 		case snap.missing:
 			return w, serviceNotFound(sr.s.Service, sr.s.Cluster, sr.r.opts.Region)
