@@ -535,19 +535,30 @@ func primaryID(t *testing.T, h *harness) string {
 
 // TestRunTimeoutStartsTheRollbackWithoutWaiting: when the run's --timeout
 // (the context's deadline) ends the wait, the rollout fails as timed out,
-// the rollback is still started with a short grace, and not followed.
+// the rollback is still started with a short grace, and not followed; a
+// rollback not seen to complete is unknown (exit 6), and the messages name
+// the --timeout that cut the run, not the service's wait_timeout (issue 11,
+// fault 6).
 func TestRunTimeoutStartsTheRollbackWithoutWaiting(t *testing.T) {
 	simTest(t, func(t *testing.T, h *harness) {
 		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
 		svc.WaitTimeout = 24 * time.Hour
 		h.sim.Script("prod", "api", sim.Slow(time.Hour))
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithTimeoutCause(context.Background(), 100*time.Millisecond, &failure.RunTimeout{After: 100 * time.Millisecond})
 		defer cancel()
 		o := h.opts(svc)
 		o.Tag = "v2"
 		res, err := h.run(ctx, deploy.Deploy, o)
-		if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrTimedOut) {
-			t.Fatalf("err = %v (exit %d), want a rollout timeout", err, failure.ExitCode(err))
+		if failure.ExitCode(err) != failure.ExitRollback || !errors.Is(err, deploy.ErrTimedOut) || !errors.Is(err, failure.ErrUnknown) {
+			t.Fatalf("err = %v (exit %d), want a rollout timeout and an unconfirmed rollback, exit 6", err, failure.ExitCode(err))
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "was still going when the run's --timeout of 100ms passed") || strings.Contains(msg, "did not finish within 24h0m0s") ||
+			!strings.Contains(msg, "started but not followed: the run's --timeout of 100ms passed") {
+			t.Fatalf("err = %v, want the --timeout named as what cut the run", msg)
+		}
+		if rb := failure.All(err)[1]; rb.RunbookID != runbook.RolloutRollbackUnconfirmed || !strings.Contains(rb.Fix, "omdeploy wait --service api") {
+			t.Fatalf("rollback failure = %+v, want the rollback-unconfirmed entry with its fix", rb)
 		}
 		if got := timedOutAfter(t, h.rec.Events()); got != 100*time.Millisecond {
 			t.Errorf("timed out %s of simulated time after the deployment started, want the run's timeout 100ms", got)
@@ -555,13 +566,6 @@ func TestRunTimeoutStartsTheRollbackWithoutWaiting(t *testing.T) {
 		sr := res.Services[0]
 		if sr.RollbackDeploymentID == "" || sr.RolledBack || h.sim.Calls()["UpdateService"] != 2 {
 			t.Fatalf("result = %+v, want a rollback started and not followed", sr)
-		}
-		warned := false
-		for _, w := range event.Of[event.Warning](h.rec.Events()) {
-			warned = warned || strings.Contains(w.Message, "started but not followed")
-		}
-		if !warned {
-			t.Fatal("no warning that the rollback was not followed")
 		}
 		if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:1") {
 			t.Fatalf("service runs %s, want the rollback target api:1", got)

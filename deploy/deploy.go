@@ -53,6 +53,8 @@ type Options struct {
 	ECS    ECSAPI
 	Logs   func(region string) LogsAPI // nil: no log lines in diagnoses
 	Region string                      // the run's region, for messages and awslogs without a region
+	// Profile names the AWS profile in credential fixes; empty: "default".
+	Profile string
 
 	Health HealthChecker // nil: no health stage
 

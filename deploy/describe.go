@@ -28,6 +28,7 @@ func (sr *serviceRun) describeService(ctx context.Context) (ecstypes.Service, er
 	}
 	for _, svc := range out.Services {
 		if sameName(aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn), sr.s.Service) && active(svc) {
+			sr.last = svc
 			return svc, nil
 		}
 	}

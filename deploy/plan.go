@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,6 +46,26 @@ func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, container, image, 
 	}
 	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
 	return p, nil
+}
+
+// sameRevision reports whether registering want would give td again, with
+// tags: the comparison is made on registerInput's copy of td, so that what
+// ECS sets itself (ARN, revision, status, registeredAt...) does not count,
+// and on tags in any order.
+func sameRevision(td ecstypes.TaskDefinition, tags []ecstypes.Tag, want *ecs.RegisterTaskDefinitionInput) bool {
+	got := registerInput(td, tags)
+	w := *want
+	got.Tags, w.Tags = sortedTags(got.Tags), sortedTags(w.Tags)
+	return reflect.DeepEqual(got, &w)
+}
+
+func sortedTags(tags []ecstypes.Tag) []ecstypes.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := slices.Clone(tags)
+	slices.SortFunc(out, func(a, b ecstypes.Tag) int { return strings.Compare(aws.ToString(a.Key), aws.ToString(b.Key)) })
+	return out
 }
 
 // errContainer is a config problem: the config does not say which container

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -71,16 +72,18 @@ type poller struct {
 type subscription struct {
 	p        *poller
 	service  string
-	deadline time.Time
+	deadline time.Time // the watcher judges the first state read at or after it
+	giveUp   time.Time // deadline plus the read grace: no poll is useful after it
 	ch       chan snapshot
 	done     chan struct{} // closed by cancel
 	once     sync.Once
 }
 
 // subscribe starts observing service until cancel; the poller wakes at
-// deadline so the watcher can end on time.
-func (p *poller) subscribe(ctx context.Context, service string, deadline time.Time) *subscription {
-	s := &subscription{p: p, service: service, deadline: deadline, ch: make(chan snapshot, 1), done: make(chan struct{})}
+// deadline so the watcher can end on time, and keeps polling until giveUp
+// when the polls fail.
+func (p *poller) subscribe(ctx context.Context, service string, deadline, giveUp time.Time) *subscription {
+	s := &subscription{p: p, service: service, deadline: deadline, giveUp: giveUp, ch: make(chan snapshot, 1), done: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.subs[s] = struct{}{}
@@ -180,8 +183,15 @@ func (p *poller) loop(ctx context.Context) {
 			wait = policy.jitter(policy.backoff(failures))
 		}
 		for _, s := range subs {
-			if left := s.deadline.Sub(now); left > 0 && left < wait {
-				wait = left
+			for _, t := range []time.Time{s.deadline, s.giveUp} {
+				if left := t.Sub(now); left > 0 && left < wait {
+					wait = left
+				}
+			}
+			// Past its deadline a watcher needs one good read before
+			// giveUp: ask a few times in the grace, not once at its end.
+			if !now.Before(s.deadline) {
+				wait = min(wait, max(s.giveUp.Sub(s.deadline)/4, policy.Interval/5))
 			}
 		}
 		for {
@@ -228,7 +238,7 @@ func (p *poller) poll(ctx context.Context, subs []*subscription) (bool, int) {
 	for batch := range slices.Chunk(names, maxDescribe) {
 		at := p.ps.clk.Now()
 		calls++
-		out, err := p.ps.api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch})
+		out, err := p.describe(ctx, batch, bySvc, at)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false, calls
@@ -254,6 +264,45 @@ func (p *poller) poll(ctx context.Context, subs []*subscription) (bool, int) {
 	}
 	return ok, calls
 }
+
+// describe makes one poll's DescribeServices call, bounded by the earliest
+// moment one of its watchers stops needing it: a deadline still ahead, or
+// for a watcher past its deadline, when it gives up. A call that hangs
+// then ends in time for the poll the watcher needs, whatever the SDK's own
+// deadlines are; its error is transient, not the run's deadline.
+func (p *poller) describe(ctx context.Context, batch []string, bySvc map[string][]*subscription, at time.Time) (*ecs.DescribeServicesOutput, error) {
+	var bound time.Time
+	for _, name := range batch {
+		for _, s := range bySvc[name] {
+			t := s.deadline
+			if !at.Before(t) {
+				t = s.giveUp
+			}
+			if bound.IsZero() || t.Before(bound) {
+				bound = t
+			}
+		}
+	}
+	if !bound.After(at) { // every watcher has given up: the poll is moot
+		return nil, errPollCut
+	}
+	// A duration, not a deadline: the bound is on the engine's clock,
+	// which the demo runs faster than the wall's.
+	pctx, cancel := context.WithTimeout(ctx, bound.Sub(p.ps.clk.Now()))
+	defer cancel()
+	// One attempt: the poller backs off and tries again itself, within the
+	// watchers' deadlines, and sees what each attempt met (throttling).
+	out, err := p.ps.api.DescribeServices(pctx, &ecs.DescribeServicesInput{Cluster: aws.String(p.cluster), Services: batch},
+		func(o *ecs.Options) { o.RetryMaxAttempts = 1 })
+	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
+		return nil, fmt.Errorf("DescribeServices in cluster %s: %w by %s", p.cluster, errPollCut, bound.Format(time.TimeOnly))
+	}
+	return out, err
+}
+
+// errPollCut is a poll that got no answer before a watcher's deadline. It
+// is transient, and not context.DeadlineExceeded: the run goes on.
+var errPollCut = errors.New("no answer")
 
 // transient says whether a poll error may pass by waiting: throttling and
 // network or server errors do, credentials, permissions and a deleted

@@ -20,7 +20,7 @@ func watchAll(ctx context.Context, s *sim.Sim, p *poller, n int) {
 	for i := range n {
 		name := fmt.Sprintf("svc-%02d", i)
 		s.AddService(sim.ServiceSpec{Cluster: "prod", Name: name})
-		sub := p.subscribe(ctx, name, deadline)
+		sub := p.subscribe(ctx, name, deadline, deadline.Add(time.Minute))
 		context.AfterFunc(ctx, sub.cancel)
 		go func() {
 			for {

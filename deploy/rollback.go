@@ -65,10 +65,20 @@ func (sr *serviceRun) rollBack(ctx context.Context, to string) error {
 	}
 	sr.res.RollbackDeploymentID = id
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		sr.warn("rollback deployment %s to %s started but not followed: the run's timeout has passed; run `omdeploy wait` to follow it", id, to)
-		return nil
+		return sr.unconfirmed(ctx, id, to, "rollback deployment %s to %s started but not followed")
 	}
 	return sr.followRollback(ctx, id, to)
+}
+
+// unconfirmed is the failure of a rollback that the run's deadline left
+// unfollowed: started, so not "failed", but not seen to complete either.
+func (sr *serviceRun) unconfirmed(ctx context.Context, id, to, format string) error {
+	why := "the run's deadline passed"
+	if rt, ok := failure.RunTimeoutOf(ctx); ok {
+		why = rt.Error()
+	}
+	return sr.fail(failure.StageRollback, runbook.RolloutRollbackUnconfirmed, fmt.Errorf(
+		"%w: "+format+": %s; run `omdeploy wait` to follow it", failure.ErrUnknown, id, to, why))
 }
 
 // followECSRollback follows the deployment ECS's circuit breaker started
@@ -80,8 +90,7 @@ func (sr *serviceRun) followECSRollback(ctx context.Context, next ecstypes.Deplo
 	sr.emit(event.DeploymentStarted{Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: to, Rollback: true})
 	sr.res.RollbackDeploymentID = id
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		sr.warn("ECS is rolling back to %s (deployment %s); not followed: the run's timeout has passed", to, id)
-		return nil
+		return sr.unconfirmed(ctx, id, to, "ECS's rollback deployment %s to %s is not followed")
 	}
 	return sr.followRollback(ctx, id, to)
 }

@@ -75,6 +75,9 @@ type serviceRun struct {
 
 	tds           map[string]ecstypes.TaskDefinition // described task definitions by ARN
 	rollbackState string                             // rollout state of the rollback deployment, as last seen
+	last          ecstypes.Service                   // the service as last read, to tell a new deployment from known ones
+	runCut        *failure.RunTimeout                // set when --timeout cut the run, for messages and fixes
+	unanswered    bool                               // the last UpdateService got no answer; the read-back found it applied
 	release       func()                             // gives up the service's Parallel slot; nil outside each
 }
 
@@ -116,14 +119,42 @@ func (sr *serviceRun) stage(s failure.Stage) {
 
 // fail builds the service's failure and reports it with the runbook fix
 // filled in for this service, so the fix names the real cluster and revision.
+// Without an entry of its own, an AWS error gets the entry preflight would
+// give it (expired token, access denied, unreachable...).
 func (sr *serviceRun) fail(stage failure.Stage, runbookID string, err error) error {
+	if runbookID == "" {
+		runbookID = awsRunbook(err)
+	}
 	fe := failure.New(stage, sr.s.Name, runbookID, err).(*failure.Error)
 	fe.RequestID = awsx.RequestID(err)
+	fe.Fix = runbook.Fix(runbookID, sr.vars())
 	sr.emit(event.Failure{
 		Service: sr.s.Name, Stage: stage, Message: err.Error(),
-		RunbookID: runbookID, Fix: runbook.Fix(runbookID, sr.vars()),
+		RunbookID: runbookID, Fix: fe.Fix,
 	})
 	return fe
+}
+
+// awsRunbook is the runbook entry of an AWS error that has no more
+// specific one, or "" for an error that is not AWS's: the same entries
+// preflight's credential check points at.
+func awsRunbook(err error) string {
+	switch awsx.Classify(err) {
+	case awsx.KindExpired:
+		return runbook.AWSExpiredToken
+	case awsx.KindInvalidToken:
+		return runbook.AWSInvalidToken
+	case awsx.KindNoCredentials:
+		return runbook.AWSNoCredentials
+	case awsx.KindSSOLogin:
+		return runbook.AWSSSOLogin
+	case awsx.KindDenied:
+		return runbook.AWSAccessDenied
+	}
+	if awsx.Code(err) != "" {
+		return runbook.AWSAPIError
+	}
+	return ""
 }
 
 func (sr *serviceRun) warn(format string, args ...any) {
@@ -134,7 +165,13 @@ func (sr *serviceRun) warn(format string, args ...any) {
 func (sr *serviceRun) vars() map[string]string {
 	v := map[string]string{
 		"service": sr.s.Service, "cluster": sr.s.Cluster, "region": sr.r.opts.Region,
-		"timeout": sr.s.WaitTimeout.String(),
+		"timeout": sr.s.WaitTimeout.String(), "profile": sr.r.opts.Profile,
+	}
+	if v["profile"] == "" {
+		v["profile"] = "default"
+	}
+	if sr.runCut != nil {
+		v["timeout"] = "--timeout " + sr.runCut.After.String()
 	}
 	set := func(k, val string) {
 		if val != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -59,12 +60,11 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 
 	next := cur
 	if p.changed() {
-		out, err := o.ECS.RegisterTaskDefinition(ctx, p.input)
+		reg, err := sr.register(ctx, p, cur)
 		if err != nil {
-			return sr.fail(failure.StageRegister, "", fmt.Errorf("register a new revision of %s: %w", aws.ToString(td.Family), err))
+			return sr.fail(failure.StageRegister, "", err)
 		}
-		next = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-		sr.remember(*out.TaskDefinition)
+		next = aws.ToString(reg.TaskDefinitionArn)
 		sr.logger().Info("registered task definition", logTaskDef, next)
 		sr.emit(event.TaskDefinitionRegistered{Service: sr.s.Name, ARN: next})
 	}
@@ -80,8 +80,18 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	}
 	sr.stage(failure.StageUpdate)
 	id, err := sr.update(ctx, next, o.ForceNewDeployment, false)
-	if err != nil {
+	switch {
+	case errors.Is(err, failure.ErrUnknown):
+		return sr.fail(failure.StageUpdate, runbook.RolloutUpdateUnknown, err)
+	case err != nil:
 		return sr.fail(failure.StageUpdate, notFoundRunbook(err), err)
+	case sr.unanswered && errors.Is(ctx.Err(), context.Canceled):
+		// The interrupt came while UpdateService was in flight, and the
+		// read-back found it applied: say so, rather than "not started".
+		sr.res.DeploymentID = id
+		return sr.fail(failure.StageUpdate, runbook.Interrupted, fmt.Errorf(
+			"interrupted while UpdateService was in flight, but it was applied: deployment %s of %s is rolling out; "+
+				"omdeploy neither follows nor rolls it back: %w", id, next, ctx.Err()))
 	}
 	return sr.follow(ctx, id, cur)
 }
@@ -116,12 +126,22 @@ func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
 			"interrupted while following deployment %s (%s); ECS carries on with it and omdeploy did not roll back: %w", id, progressOf(w.dep), err))
 	case errors.Is(err, context.DeadlineExceeded):
 		w.outcome = outcomeTimedOut
+		sr.runCut, _ = failure.RunTimeoutOf(ctx)
+	case errors.Is(err, ErrNotFound):
+		return sr.fail(failure.StageRollout, runbook.RolloutNotFound, fmt.Errorf("follow deployment %s: %w", id, err))
 	case err != nil:
-		return sr.fail(failure.StageRollout, notFoundRunbook(err), fmt.Errorf(
-			"follow deployment %s: %w; its outcome is unknown, run `omdeploy status`", id, err))
+		// Credentials or permissions gone mid-wait: the deployment goes on
+		// unseen, so its outcome is unknown and nothing is rolled back.
+		return sr.fail(failure.StageRollout, awsRunbook(err), fmt.Errorf(
+			"%w: follow deployment %s (%s when last seen): %w; omdeploy did not roll back a state it could not read: fix the cause, then run `omdeploy status`",
+			failure.ErrUnknown, id, progressOf(w.dep), err))
 	}
-	if w.outcome == outcomeCompleted {
-		return sr.verifyHealth(ctx, prev)
+	switch w.outcome {
+	case outcomeCompleted:
+		return sr.verifyHealth(ctx, id, prev)
+	case outcomeUnknown:
+		return sr.fail(failure.StageRollout, runbook.RolloutStateUnknown, fmt.Errorf(
+			"%w: deployment %s %s; omdeploy did not roll back a state it never saw", failure.ErrUnknown, id, sr.outcomeText(w)))
 	}
 
 	gctx, cancel := afterDeadline(ctx)
@@ -174,11 +194,17 @@ func (sr *serviceRun) outcomeText(w watched) string {
 	case outcomeReplaced:
 		return fmt.Sprintf("is no longer PRIMARY: deployment %s (%s) replaced it", aws.ToString(w.next.Id), aws.ToString(w.next.TaskDefinition))
 	case outcomeTimedOut:
-		s := fmt.Sprintf("did not finish within %s (%s)", sr.s.WaitTimeout, progressOf(w.dep))
-		if w.pollErr != nil {
-			s += fmt.Sprintf("; the last polls failed: %v", w.pollErr)
+		if sr.runCut != nil {
+			return fmt.Sprintf("was still going when %s, before its wait_timeout of %s (%s)", sr.runCut, sr.s.WaitTimeout, progressOf(w.dep))
 		}
-		return s
+		return fmt.Sprintf("did not finish within %s (%s)", sr.s.WaitTimeout, progressOf(w.dep))
+	case outcomeUnknown:
+		last := "was never read"
+		if !w.seenAt.IsZero() {
+			last = fmt.Sprintf("was last read at %s (%s)", w.seenAt.Format(time.TimeOnly), progressOf(w.dep))
+		}
+		return fmt.Sprintf("%s: no read of the service succeeded at or after its %s wait deadline nor in the %s grace after it (last error: %v)",
+			last, sr.s.WaitTimeout, readGrace(sr.s.WaitTimeout), w.pollErr)
 	case outcomeECSRollback:
 		if w.dep.RolloutState != ecstypes.DeploymentRolloutStateFailed {
 			return fmt.Sprintf("is gone: the circuit breaker failed it and ECS is rolling back to %s (deployment %s)",
@@ -193,7 +219,7 @@ func (sr *serviceRun) outcomeText(w watched) string {
 
 // verifyHealth runs the health stage after a completed rollout and rolls
 // back to prev when it fails. The checker reports its own events.
-func (sr *serviceRun) verifyHealth(ctx context.Context, prev string) error {
+func (sr *serviceRun) verifyHealth(ctx context.Context, id, prev string) error {
 	if sr.r.opts.Health == nil || sr.s.Health == nil {
 		return nil
 	}
@@ -203,6 +229,13 @@ func (sr *serviceRun) verifyHealth(ctx context.Context, prev string) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Say plainly what runs now: the rollout completed, so the new
+		// revision is live, unverified, and nothing was rolled back.
+		return sr.fail(failure.StageHealth, runbook.InterruptedHealth, fmt.Errorf(
+			"interrupted during the health check: %s is live (deployment %s completed), its health is unverified, and omdeploy did not roll back to %s: %w",
+			sr.res.TaskDefinition, id, orNone(prev), ctx.Err()))
+	}
 	if _, ok := failure.StageOf(err); !ok {
 		err = failure.New(failure.StageHealth, sr.s.Name, "", err)
 	}
@@ -210,12 +243,33 @@ func (sr *serviceRun) verifyHealth(ctx context.Context, prev string) error {
 }
 
 // update points the service at taskDef and returns the ID of the PRIMARY
-// deployment UpdateService answers with: the one to follow.
+// deployment UpdateService answers with: the one to follow. When the call
+// fails in a way that leaves its outcome open (awsx.Ambiguous), the service
+// is read back to learn whether it landed; the error then wraps
+// failure.ErrUnknown when that cannot be learnt either.
 func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollback bool) (string, error) {
+	before := sr.last
 	out, err := sr.r.opts.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster: aws.String(sr.s.Cluster), Service: aws.String(sr.s.Service),
 		TaskDefinition: aws.String(taskDef), ForceNewDeployment: force,
 	})
+	if err != nil && awsx.Ambiguous(err) {
+		id, landed, rerr := sr.readBackUpdate(ctx, taskDef, before)
+		switch {
+		case rerr != nil:
+			// %v, not %w: the cause may be the interrupt, and an unknown
+			// outcome must exit 6, not 130.
+			return "", fmt.Errorf("%w: UpdateService of %s in cluster %s to %s got no answer (%v), and reading the service back failed (%v): "+
+				"it may or may not be rolling out", failure.ErrUnknown, sr.s.Service, sr.s.Cluster, taskDef, err, rerr)
+		case landed:
+			sr.unanswered = true
+			sr.warn("UpdateService to %s got no answer (%v), but reading the service back shows it was applied: deployment %s is rolling out", taskDef, err, id)
+			sr.started(id, taskDef, rollback)
+			return id, nil
+		}
+		return "", fmt.Errorf("update service %s in cluster %s to %s: %w; read back: not applied, the service stays on %s",
+			sr.s.Service, sr.s.Cluster, taskDef, err, orNone(aws.ToString(before.TaskDefinition)))
+	}
 	if err != nil {
 		switch awsx.Code(err) {
 		case awsx.CodeClusterNotFound:
@@ -230,11 +284,58 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 		return "", fmt.Errorf("update service %s: the answer has no PRIMARY deployment", sr.s.Service)
 	}
 	id := aws.ToString(d.Id)
+	sr.started(id, taskDef, rollback)
+	return id, nil
+}
+
+func (sr *serviceRun) started(id, taskDef string, rollback bool) {
 	sr.logger().Info("service updated", logTaskDef, taskDef, logDeployment, id, "rollback", rollback)
 	sr.emit(event.DeploymentStarted{
 		Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: taskDef, Rollback: rollback,
 	})
-	return id, nil
+}
+
+// readBackTimeout bounds the reads that learn what an ambiguous write did.
+// They run on a fresh context, since the run's may be what was cancelled.
+const readBackTimeout = 20 * time.Second
+
+// readBackUpdate reads the service after an ambiguous UpdateService to
+// taskDef: it landed when the service's task definition (which
+// UpdateService sets, and which its PRIMARY deployment runs) is taskDef and
+// was another before the call, or, when it was taskDef already
+// (force-new-deployment), when the PRIMARY deployment is none of those
+// known before the call.
+func (sr *serviceRun) readBackUpdate(ctx context.Context, taskDef string, before ecstypes.Service) (id string, landed bool, err error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	defer cancel()
+	svc, err := sr.describeService(rctx)
+	if err != nil {
+		return "", false, err
+	}
+	d, ok := primary(svc)
+	if !ok || aws.ToString(svc.TaskDefinition) != taskDef {
+		return "", false, nil
+	}
+	if aws.ToString(before.TaskDefinition) == taskDef && deploymentIDs(before)[aws.ToString(d.Id)] {
+		return "", false, nil
+	}
+	return aws.ToString(d.Id), true, nil
+}
+
+// deploymentIDs are the IDs of svc's deployments.
+func deploymentIDs(svc ecstypes.Service) map[string]bool {
+	ids := map[string]bool{}
+	for _, d := range svc.Deployments {
+		ids[aws.ToString(d.Id)] = true
+	}
+	return ids
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // previous is the task definition of the newest deployment other than the

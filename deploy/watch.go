@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +18,17 @@ const (
 	outcomeECSRollback                // FAILED and ECS is rolling back to the previous revision
 	outcomeReplaced                   // another deployment became PRIMARY
 	outcomeTimedOut                   // still going at the deadline
+	outcomeUnknown                    // no state could be read at or after the deadline, through the grace
 )
+
+// maxReadGrace caps how long after its deadline a watcher keeps asking for
+// the state it must judge, when the polls fail (throttled, hung, erroring).
+// The grace is half the wait_timeout, at most this: long enough to ride
+// out a throttling storm, short against the rollout it extends.
+const maxReadGrace = time.Minute
+
+// readGrace is the grace after a watcher's deadline for wait.
+func readGrace(wait time.Duration) time.Duration { return min(wait/2, maxReadGrace) }
 
 // unseenPolls is how many polls may miss a just-created deployment before it
 // counts as replaced: DescribeServices can lag UpdateService briefly.
@@ -29,17 +40,26 @@ type watched struct {
 	dep     ecstypes.Deployment // the followed deployment, as last seen
 	next    ecstypes.Deployment // the PRIMARY that took over, if any
 	svc     ecstypes.Service
-	pollErr error // the last poll error, when polls were failing at the deadline
+	pollErr error     // the last poll error, when polls were failing
+	seenAt  time.Time // when the state in svc was read; zero: never
 }
 
 // watch follows deployment id until it ends or the deadline passes.
 // prev is the task definition the service ran before, which tells ECS's
 // circuit-breaker rollback from someone else's deploy. The error is the
 // context's, or a poll error that waiting cannot cure.
+//
+// A deployment is judged only on a state read at or after the deadline: a
+// failed poll there is not a timeout. The watcher keeps asking through the
+// read grace, then ends with outcomeUnknown — on its own timer, so a
+// poller stuck in a call cannot hold it.
 func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.Time) (watched, error) {
 	sr.waiting()
-	sub := sr.r.pollers.get(sr.s.Cluster).subscribe(ctx, sr.s.Service, deadline)
+	giveUp := deadline.Add(readGrace(deadline.Sub(sr.now())))
+	sub := sr.r.pollers.get(sr.s.Cluster).subscribe(ctx, sr.s.Service, deadline, giveUp)
 	defer sub.cancel()
+	stop := sr.r.opts.Clock.NewTimer(giveUp.Sub(sr.now()))
+	defer stop.Stop()
 	var w watched
 	seen, misses := false, 0
 	for {
@@ -47,6 +67,9 @@ func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.
 		select {
 		case <-ctx.Done():
 			return w, ctx.Err()
+		case <-stop.C():
+			w.outcome = outcomeUnknown
+			return w, nil
 		case snap = <-sub.ch:
 		}
 		late := !snap.at.Before(deadline)
@@ -54,16 +77,17 @@ func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.
 		case snap.err != nil && !transient(snap.err):
 			return w, snap.err
 		case snap.err != nil:
-			w.pollErr = snap.err
-			if late {
-				w.outcome = outcomeTimedOut
-				return w, nil
+			// A poll cut short says less than what AWS answered before it
+			// (throttling, say): keep that for the message.
+			if w.pollErr == nil || !errors.Is(snap.err, errPollCut) {
+				w.pollErr = snap.err
 			}
 			continue
 		case snap.missing:
 			return w, serviceNotFound(sr.s.Service, sr.s.Cluster, sr.r.opts.Region)
 		}
-		w.svc, w.pollErr = snap.svc, nil
+		w.svc, w.pollErr, w.seenAt = snap.svc, nil, snap.at
+		sr.last = snap.svc
 		d, found := deploymentByID(snap.svc, id)
 		if found {
 			w.dep, seen = d, true

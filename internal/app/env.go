@@ -86,7 +86,8 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 
 	ctx, cancelCtx := c.Context, context.CancelFunc(func() {})
 	if d := duration(c, flagTimeout); d > 0 {
-		ctx, cancelCtx = context.WithTimeout(ctx, d)
+		// The cause tells the run's --timeout from a service's wait_timeout.
+		ctx, cancelCtx = context.WithTimeoutCause(ctx, d, &failure.RunTimeout{After: d})
 	}
 	cancel := func() {
 		cancelCtx()
@@ -128,7 +129,10 @@ func (env *runEnv) validateFlags(output, logFormat string) error {
 // awsOptions resolves the region with its source: an explicit --region,
 // then the config file, then AWS_REGION, then the profile (left to the SDK).
 func awsOptions(c *cli.Context, cfg *config.File) awsx.Options {
-	o := awsx.Options{Profile: str(c, flagProfile), EndpointURL: str(c, flagEndpointURL)}
+	o := awsx.Options{
+		Profile: str(c, flagProfile), EndpointURL: str(c, flagEndpointURL),
+		Timeouts: awsx.Timeouts{Read: duration(c, flagReadTimeout), Write: duration(c, flagWriteTimeout)},
+	}
 	region := str(c, flagRegion)
 	envRegion, fromEnv := os.LookupEnv("AWS_REGION")
 	switch {

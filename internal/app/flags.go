@@ -4,20 +4,24 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
 )
 
 // Global flag names; each is also read from the environment.
 const (
-	flagConfig      = "config"
-	flagService     = "service"
-	flagRegion      = "region"
-	flagProfile     = "profile"
-	flagEndpointURL = "endpoint-url"
-	flagOutput      = "output"
-	flagLogFormat   = "log-format"
-	flagVerbose     = "verbose"
-	flagNoColor     = "no-color"
-	flagTimeout     = "timeout"
+	flagConfig       = "config"
+	flagService      = "service"
+	flagRegion       = "region"
+	flagProfile      = "profile"
+	flagEndpointURL  = "endpoint-url"
+	flagOutput       = "output"
+	flagLogFormat    = "log-format"
+	flagVerbose      = "verbose"
+	flagNoColor      = "no-color"
+	flagTimeout      = "timeout"
+	flagReadTimeout  = "aws-read-timeout"
+	flagWriteTimeout = "aws-write-timeout"
 )
 
 func globalFlags() []cli.Flag {
@@ -32,6 +36,8 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagVerbose, EnvVars: []string{"OMDEPLOY_VERBOSE"}, Usage: "show every API poll and health attempt"},
 		&cli.BoolFlag{Name: flagNoColor, Usage: "no colours or live view (NO_COLOR set to anything does the same)"},
 		&cli.DurationFlag{Name: flagTimeout, EnvVars: []string{"OMDEPLOY_TIMEOUT"}, Usage: "give up on the whole run after `DURATION` (default: no limit beyond each service's wait_timeout)"},
+		&cli.DurationFlag{Name: flagReadTimeout, Value: awsx.DefaultReadTimeout, EnvVars: []string{"OMDEPLOY_AWS_READ_TIMEOUT"}, Usage: "give up on one attempt of an AWS read (Describe*, List*, Get*) after `DURATION`; the SDK retries it"},
+		&cli.DurationFlag{Name: flagWriteTimeout, Value: awsx.DefaultWriteTimeout, EnvVars: []string{"OMDEPLOY_AWS_WRITE_TIMEOUT"}, Usage: "give up on an AWS write (RegisterTaskDefinition, UpdateService) after `DURATION`; omdeploy then reads back whether it was applied"},
 	}
 }
 

@@ -24,6 +24,9 @@ type Options struct {
 	Region       string // explicit region; empty: the SDK's chain
 	RegionSource string // where Region came from, for the aws.region check
 	EndpointURL  string // overrides every service endpoint, e.g. an emulator
+
+	// Timeouts bound each attempt of every call the clients make.
+	Timeouts Timeouts
 }
 
 // Region sources reported by the aws.region check.
@@ -70,19 +73,22 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
-	source := opts.RegionSource
 	if opts.Region == "" && cfg.Region != "" {
-		source = RegionFromProfile
+		opts.RegionSource = RegionFromProfile
 	}
-	return New(cfg, source, opts.Profile, opts.EndpointURL), nil
+	return New(cfg, opts), nil
 }
 
-// New builds clients from an existing SDK config; tests use it to point the
-// real clients at moto or an httptest server.
-func New(cfg aws.Config, regionSource, profile, endpoint string) *Clients {
+// New builds clients from an existing SDK config with opts' region source,
+// profile name, endpoint and timeouts (the region is cfg's); tests use it
+// to point the real clients at moto, a fault proxy or an httptest server.
+func New(cfg aws.Config, opts Options) *Clients {
+	// Every client of the run, in any region, gets the per-attempt deadlines.
+	cfg = cfg.Copy()
+	cfg.APIOptions = append(cfg.APIOptions, addAttemptMiddleware(opts.Timeouts))
 	c := &Clients{
-		Config: cfg, Region: cfg.Region, RegionSource: regionSource, Profile: profile,
-		endpoint: endpoint,
+		Config: cfg, Region: cfg.Region, RegionSource: opts.RegionSource, Profile: opts.Profile,
+		endpoint: opts.EndpointURL,
 		ssmIn:    map[string]*ssm.Client{},
 		logsIn:   map[string]*cloudwatchlogs.Client{},
 	}

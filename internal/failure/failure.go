@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Stage names the part of a run that failed. The values are the JSON
@@ -53,6 +54,32 @@ const ExitCodeTable = `EXIT CODES:
    5    health verification failed
    6    rollback failed, or a service was left in an unknown state
    130  interrupted`
+
+// ErrUnknown marks a failure whose outcome omdeploy could not learn: a
+// write whose answer was lost and could not be read back, a deployment
+// whose state could not be read when it had to be judged, a rollback
+// started but not followed. Whatever its stage, it exits ExitRollback (6):
+// the service may be anywhere, and someone must look. A failure that wraps
+// it must not also wrap context.Canceled, which would make it exit 130.
+var ErrUnknown = errors.New("outcome unknown")
+
+// RunTimeout is the cause (context.WithTimeoutCause) of the run context's
+// deadline set by --timeout, so that a message can tell the run's limit
+// from a service's wait_timeout. It matches context.DeadlineExceeded.
+type RunTimeout struct{ After time.Duration }
+
+// Error names the flag and its value.
+func (e *RunTimeout) Error() string { return fmt.Sprintf("the run's --timeout of %s passed", e.After) }
+
+// Is makes errors.Is(cause, context.DeadlineExceeded) hold.
+func (e *RunTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// RunTimeoutOf returns ctx's RunTimeout cause, when --timeout ended it.
+func RunTimeoutOf(ctx context.Context) (*RunTimeout, bool) {
+	var rt *RunTimeout
+	ok := errors.As(context.Cause(ctx), &rt)
+	return rt, ok
+}
 
 // Error is a failure with the facts a person needs to act on it. Err keeps the
 // cause so errors.Is/As still reach AWS and context errors underneath.
@@ -146,9 +173,11 @@ func ExitCode(err error) int {
 	}
 	worst := ExitOK
 	for _, fe := range fes {
-		if c := stageExitCode(fe.Stage); c > worst {
-			worst = c
+		c := stageExitCode(fe.Stage)
+		if errors.Is(fe.Err, ErrUnknown) {
+			c = max(c, ExitRollback)
 		}
+		worst = max(worst, c)
 	}
 	return worst
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestExitCode(t *testing.T) {
@@ -25,6 +26,8 @@ func TestExitCode(t *testing.T) {
 		{"rollback", New(StageRollback, "s", "", boom), ExitRollback},
 		{"wrapped", fmt.Errorf("deploy: %w", New(StageHealth, "s", "", boom)), ExitHealth},
 		{"worst of joined", errors.Join(New(StageRollout, "a", "", boom), New(StageRollback, "b", "", boom), New(StageHealth, "c", "", boom)), ExitRollback},
+		{"unknown rollout", New(StageRollout, "s", "", fmt.Errorf("%w: no read", ErrUnknown)), ExitRollback},
+		{"unknown update beside a health failure", errors.Join(New(StageHealth, "a", "", boom), New(StageUpdate, "b", "", fmt.Errorf("%w: lost", ErrUnknown))), ExitRollback},
 		{"interrupt wins", errors.Join(New(StageRollback, "a", "", boom), New(StageRollout, "b", "", context.Canceled)), ExitInterrupted},
 	}
 	for _, tt := range tests {
@@ -33,6 +36,19 @@ func TestExitCode(t *testing.T) {
 				t.Fatalf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestRunTimeoutCause(t *testing.T) {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 0, &RunTimeout{After: time.Minute})
+	defer cancel()
+	<-ctx.Done()
+	rt, ok := RunTimeoutOf(ctx)
+	if !ok || rt.After != time.Minute || !errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		t.Fatalf("RunTimeoutOf = %v, %v; cause %v", rt, ok, context.Cause(ctx))
+	}
+	if _, ok := RunTimeoutOf(context.Background()); ok {
+		t.Fatal("a context without a deadline has no run timeout")
 	}
 }
 

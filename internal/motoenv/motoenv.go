@@ -50,11 +50,17 @@ func CheckLoopback(endpoint string) error {
 // credentials, sending every call to endpoint (moto, or a proxy in front of
 // it), so nothing in the credential chain can reach a real account.
 func Clients(endpoint string) *awsx.Clients {
+	return ClientsWith(endpoint, awsx.Timeouts{})
+}
+
+// ClientsWith is Clients with per-attempt deadlines other than the defaults,
+// for tests that make calls hang.
+func ClientsWith(endpoint string, t awsx.Timeouts) *awsx.Clients {
 	cfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 	}
-	return awsx.New(cfg, awsx.RegionFromFlag, "", endpoint)
+	return awsx.New(cfg, awsx.Options{RegionSource: awsx.RegionFromFlag, EndpointURL: endpoint, Timeouts: t})
 }
 
 // Unique returns prefix plus a random suffix, because every test package

@@ -14,6 +14,7 @@ type AWS struct {
 	ECS       deploy.ECSAPI
 	Logs      func(region string) deploy.LogsAPI // log lines for diagnoses, in the log group's region
 	Region    string                             // the run's region, for messages and awslogs without a region
+	Profile   string                             // the AWS profile, for credential fixes; empty: the default chain
 
 	// Err is why the clients could not be built (a missing profile): the
 	// preflight stage reports it with its fix, and nothing else runs.
@@ -30,5 +31,6 @@ func FromClients(c *awsx.Clients, err error) AWS {
 		ECS:       c.ECS,
 		Logs:      func(region string) deploy.LogsAPI { return c.LogsIn(region) },
 		Region:    c.Region,
+		Profile:   c.Profile,
 	}
 }

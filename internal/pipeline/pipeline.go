@@ -133,6 +133,7 @@ func (o Options) engine() deploy.Options {
 	e.ECS = o.AWS.ECS
 	e.Logs = o.AWS.Logs
 	e.Region = o.AWS.Region
+	e.Profile = o.AWS.Profile
 	e.Health = o.Health
 	e.Clock = o.Clock
 	e.Reporter = o.Reporter

@@ -6,6 +6,8 @@ const (
 	ScriptNotExec = "operator.not-executable"
 	DebugLoop     = "operator.debug-loop"
 	Interrupted   = "operator.interrupted"
+
+	InterruptedHealth = "operator.interrupted-health"
 )
 
 var operatorEntries = []Entry{
@@ -36,5 +38,12 @@ var operatorEntries = []Entry{
 		Symptom:   "omdeploy exits 130 after Ctrl-C or SIGTERM.",
 		Diagnosis: "omdeploy stopped waiting; ECS goes on with whatever deployment was started.",
 		Fix:       "Run `omdeploy status` to see where each service stands, then `omdeploy wait` to follow the deployment to its end or `omdeploy rollback` to go back.",
+	},
+	{
+		ID:        InterruptedHealth,
+		Title:     "The run was interrupted during the health check",
+		Symptom:   "omdeploy exits 130 after Ctrl-C or SIGTERM while it verified {service}'s health endpoints after the rollout.",
+		Diagnosis: "The rollout had completed, so {service} runs {taskdef} now; its health was not confirmed, and omdeploy did not roll back to {previous}.",
+		Fix:       "Check the health endpoints yourself, or run `omdeploy wait --service {service}` to verify the deployment and its health again. To go back to {previous}: `omdeploy rollback --service {service}`.",
 	},
 }

@@ -18,6 +18,10 @@ const (
 	RolloutRollbackFailed   = "rollout.rollback-failed"
 	RolloutNotFound         = "rollout.not-found"
 	RolloutNoRollbackTarget = "rollout.no-rollback-target"
+
+	RolloutStateUnknown        = "rollout.state-unknown"
+	RolloutUpdateUnknown       = "rollout.update-unknown"
+	RolloutRollbackUnconfirmed = "rollout.rollback-unconfirmed"
 )
 
 var rolloutEntries = []Entry{
@@ -156,5 +160,41 @@ var rolloutEntries = []Entry{
 		Fix: "1. List the revisions: `aws ecs list-task-definitions --family-prefix <family> --sort DESC`.\n" +
 			"2. Roll back to one explicitly: `omdeploy rollback --to-revision N`, or deploy a known-good image: `omdeploy deploy --image <repo>:<good-tag>`.\n" +
 			"3. Do not deregister task definitions that you may need to roll back to.",
+	},
+	{
+		ID:    RolloutStateUnknown,
+		Title: "The deployment's state could not be read when it had to be judged",
+		Symptom: "omdeploy exits 6 saying the outcome of deployment {deployment} is unknown: its DescribeServices polls failed " +
+			"(throttled, timed out, no answer) at and after the {timeout} wait deadline, through the grace period that followed.",
+		Diagnosis: "A deployment is judged only on a state omdeploy saw: it never calls a rollout timed out, and never rolls back, " +
+			"on polls that failed. A throttling storm on the account (other tools polling ECS), a network problem or an ECS " +
+			"outage kept every read from succeeding. ECS carries on with the deployment either way.",
+		Fix: "1. Run `omdeploy status --service {service}` to see where {service} stands in {cluster}.\n" +
+			"2. If deployment {deployment} is still IN_PROGRESS, `omdeploy wait --service {service}` follows it to its end; " +
+			"if it completed, nothing is left to do; to go back, `omdeploy rollback --service {service}`.\n" +
+			"3. If polls are throttled, find what else calls ECS in {region} on this account (CloudTrail) and slow it down.",
+	},
+	{
+		ID:    RolloutUpdateUnknown,
+		Title: "UpdateService got no answer, and whether it was applied is unknown",
+		Symptom: "omdeploy exits 6 saying the update of {service} to {taskdef} may or may not have been applied: the call " +
+			"failed after it was sent (dropped connection, timeout, interrupt) and the service could not be read back.",
+		Diagnosis: "A write whose answer is lost may have been applied by ECS. omdeploy reads the service back to find out; when " +
+			"that read fails too, it cannot know whether a new deployment is rolling out, so it neither follows nor rolls back.",
+		Fix: "1. Run `omdeploy status --service {service}`: it shows which task definition and deployment are PRIMARY.\n" +
+			"2. If the service is on {taskdef} (a new deployment), follow it with `omdeploy wait --service {service}`, " +
+			"or go back with `omdeploy rollback --service {service}`.\n" +
+			"3. If it is still on {previous}, nothing was changed: deploy again once AWS answers (check the network and credentials).",
+	},
+	{
+		ID:    RolloutRollbackUnconfirmed,
+		Title: "A rollback was started but not followed to its end",
+		Symptom: "omdeploy exits 6 after starting a rollback of {service} to {previous}: the run's time ran out " +
+			"(--timeout) before the rollback deployment could be followed.",
+		Diagnosis: "The rollback deployment was created and ECS carries on with it, but omdeploy did not see it complete, so " +
+			"it cannot say whether {service} is healthy on {previous}.",
+		Fix: "1. Follow the rollback: `omdeploy wait --service {service}`.\n" +
+			"2. `omdeploy status --service {service}` shows where it stands now.\n" +
+			"3. Give runs enough time for a rollout and a rollback: --timeout at least twice the service's wait_timeout, or no --timeout.",
 	},
 }
