@@ -123,7 +123,7 @@ func (sr *serviceRun) stage(s failure.Stage) {
 // give it (expired token, access denied, unreachable...).
 func (sr *serviceRun) fail(stage failure.Stage, runbookID string, err error) error {
 	if runbookID == "" {
-		runbookID = awsRunbook(err)
+		runbookID = awsx.RunbookID(err)
 	}
 	fe := failure.New(stage, sr.s.Name, runbookID, err).(*failure.Error)
 	fe.RequestID = awsx.RequestID(err)
@@ -133,28 +133,6 @@ func (sr *serviceRun) fail(stage failure.Stage, runbookID string, err error) err
 		RunbookID: runbookID, Fix: fe.Fix,
 	})
 	return fe
-}
-
-// awsRunbook is the runbook entry of an AWS error that has no more
-// specific one, or "" for an error that is not AWS's: the same entries
-// preflight's credential check points at.
-func awsRunbook(err error) string {
-	switch awsx.Classify(err) {
-	case awsx.KindExpired:
-		return runbook.AWSExpiredToken
-	case awsx.KindInvalidToken:
-		return runbook.AWSInvalidToken
-	case awsx.KindNoCredentials:
-		return runbook.AWSNoCredentials
-	case awsx.KindSSOLogin:
-		return runbook.AWSSSOLogin
-	case awsx.KindDenied:
-		return runbook.AWSAccessDenied
-	}
-	if awsx.Code(err) != "" {
-		return runbook.AWSAPIError
-	}
-	return ""
 }
 
 func (sr *serviceRun) warn(format string, args ...any) {

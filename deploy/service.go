@@ -132,7 +132,7 @@ func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
 	case err != nil:
 		// Credentials or permissions gone mid-wait: the deployment goes on
 		// unseen, so its outcome is unknown and nothing is rolled back.
-		return sr.fail(failure.StageRollout, awsRunbook(err), fmt.Errorf(
+		return sr.fail(failure.StageRollout, awsx.RunbookID(err), fmt.Errorf(
 			"%w: follow deployment %s (%s when last seen): %w; omdeploy did not roll back a state it could not read: fix the cause, then run `omdeploy status`",
 			failure.ErrUnknown, id, progressOf(w.dep), err))
 	}

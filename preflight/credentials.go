@@ -134,29 +134,12 @@ func (r *runner) profile() string {
 // exactly as the one preflight finds.
 func AWSErrorFix(err error, profile, region string) (runbookID, fix string) {
 	vars := map[string]string{"profile": profile, "region": region}
-	switch awsx.Classify(err) {
-	case awsx.KindExpired:
-		runbookID = runbook.AWSExpiredToken
-	case awsx.KindInvalidToken:
-		runbookID = runbook.AWSInvalidToken
-	case awsx.KindNoCredentials:
-		runbookID = runbook.AWSNoCredentials
-	case awsx.KindSSOLogin:
-		runbookID = runbook.AWSSSOLogin
-	case awsx.KindNoProfile:
-		runbookID = runbook.AWSNoProfile
-		var np awsconfig.SharedConfigProfileNotExistError
-		if errors.As(err, &np) && np.Profile != "" {
-			vars["profile"] = np.Profile
-		}
-	case awsx.KindDenied:
-		runbookID = runbook.AWSAccessDenied
-	default:
-		if awsx.Code(err) == "" {
-			runbookID = runbook.AWSUnreachable
-		} else {
-			runbookID = runbook.AWSAPIError
-		}
+	var np awsconfig.SharedConfigProfileNotExistError
+	if errors.As(err, &np) && np.Profile != "" {
+		vars["profile"] = np.Profile
+	}
+	if runbookID = awsx.RunbookID(err); runbookID == "" {
+		runbookID = runbook.AWSUnreachable
 	}
 	return runbookID, runbook.Fix(runbookID, vars)
 }

@@ -7,6 +7,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
+	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
 // Kind is what an AWS error means for the operator.
@@ -104,6 +105,32 @@ func RequestID(err error) string {
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		return re.ServiceRequestID()
+	}
+	return ""
+}
+
+// RunbookID is the runbook entry that explains an AWS error by its kind:
+// the credential entries, access denied, or a generic API error when AWS
+// answered with a code no more specific entry covers. It is "" when AWS
+// gave no code (the call never got an answer), which callers explain in
+// their own terms: preflight as AWS unreachable, the engine by its stage.
+func RunbookID(err error) string {
+	switch Classify(err) {
+	case KindExpired:
+		return runbook.AWSExpiredToken
+	case KindInvalidToken:
+		return runbook.AWSInvalidToken
+	case KindNoCredentials:
+		return runbook.AWSNoCredentials
+	case KindSSOLogin:
+		return runbook.AWSSSOLogin
+	case KindNoProfile:
+		return runbook.AWSNoProfile
+	case KindDenied:
+		return runbook.AWSAccessDenied
+	}
+	if Code(err) != "" {
+		return runbook.AWSAPIError
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
+	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
 func TestClassify(t *testing.T) {
@@ -37,6 +38,31 @@ func TestClassify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Classify(tt.err); got != tt.want {
 				t.Fatalf("Classify = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunbookID(t *testing.T) {
+	api := func(code string) error {
+		return fmt.Errorf("operation error ECS: DescribeServices: %w", &smithy.GenericAPIError{Code: code, Message: "m"})
+	}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"expired token", api("ExpiredTokenException"), runbook.AWSExpiredToken},
+		{"invalid token", api("UnrecognizedClientException"), runbook.AWSInvalidToken},
+		{"denied", api("AccessDeniedException"), runbook.AWSAccessDenied},
+		{"missing profile", config.SharedConfigProfileNotExistError{Profile: "p"}, runbook.AWSNoProfile},
+		{"other code", api("InvalidParameterException"), runbook.AWSAPIError},
+		{"no answer", errors.New("dial tcp: connection refused"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RunbookID(tt.err); got != tt.want {
+				t.Fatalf("RunbookID = %q, want %q", got, tt.want)
 			}
 		})
 	}
