@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -29,6 +30,14 @@ func Run(ctx context.Context, build Build, args []string, s *iostreams.IO) int {
 func runWith(ctx context.Context, build Build, args []string, s *iostreams.IO, d deps) int {
 	d.io = s
 	a := newApp(build, s, d.withDefaults())
+	if len(args) > 0 {
+		if rest, ok := completionRequest(args[1:]); ok {
+			// Answered here so that urfave never sees the flag: a completion
+			// must never run an action.
+			complete(s.Out, a, rest, strings.HasSuffix(os.Getenv("0"), "zsh"))
+			return failure.ExitOK
+		}
+	}
 	err := a.RunContext(ctx, args)
 	if err == nil {
 		return failure.ExitOK
@@ -60,7 +69,9 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 		Writer:               s.Out,
 		ErrWriter:            s.Err,
 		Flags:                globalFlags(),
-		EnableBashCompletion: true,
+		// Completion is answered before urfave runs (see complete); its own
+		// would run the action when the flag follows "--".
+		EnableBashCompletion: false,
 		HideHelpCommand:      true,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return failure.New(failure.StageConfig, "", "", err)
