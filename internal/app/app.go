@@ -66,9 +66,9 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 		Description: "omdeploy checks what a deploy needs before it starts, registers a new task-definition revision,\n" +
 			"follows that deployment to its end, verifies the service's health endpoints, and rolls back on failure.\n\n" +
 			failure.ExitCodeTable,
-		Writer:               s.Out,
-		ErrWriter:            s.Err,
-		Flags:                globalFlags(),
+		Writer:    s.Out,
+		ErrWriter: s.Err,
+		Flags:     globalFlags(),
 		// Completion is answered before urfave runs (see complete); its own
 		// would run the action when the flag follows "--".
 		EnableBashCompletion: false,
