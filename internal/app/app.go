@@ -30,20 +30,26 @@ func Run(ctx context.Context, build Build, args []string, s *iostreams.IO) int {
 func runWith(ctx context.Context, build Build, args []string, s *iostreams.IO, d deps) int {
 	d.io = s
 	a := newApp(build, s, d.withDefaults())
+	var rest []string // the command line without the program's name
 	if len(args) > 0 {
-		if rest, ok := completionRequest(args[1:]); ok {
-			// Answered here so that urfave never sees the flag: a completion
-			// must never run an action.
-			complete(s.Out, a, rest, strings.HasSuffix(os.Getenv("0"), "zsh"))
-			return failure.ExitOK
-		}
+		rest = args[1:]
+	}
+	if words, ok := completionRequest(rest); ok {
+		// Answered here so that urfave never sees the flag: a completion
+		// must never run an action.
+		complete(s.Out, a, words, strings.HasSuffix(os.Getenv("0"), "zsh"))
+		return failure.ExitOK
 	}
 	err := a.RunContext(ctx, args)
 	if err == nil {
 		return failure.ExitOK
 	}
 	var reported *reportedError
-	if !errors.As(err, &reported) {
+	var usage *usageError
+	switch {
+	case errors.As(err, &usage):
+		showUsageError(s, rest, usage, err)
+	case !errors.As(err, &reported):
 		// Usage errors reach here before any renderer exists.
 		fmt.Fprintf(s.Err, "omdeploy: %v\n", err)
 	}
@@ -73,9 +79,8 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 		// would run the action when the flag follows "--".
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return failure.New(failure.StageConfig, "", "", err)
-		},
+		OnUsageError:         onUsageError,
+		Action:               unknownCommand,
 		Commands: []*cli.Command{
 			deployCommand(d),
 			preflightCommand(d),
@@ -97,9 +102,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 // `omdeploy --output json deploy` and `omdeploy deploy --output json` work.
 func withGlobal(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
-	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return failure.New(failure.StageConfig, "", "", err)
-	}
+	cmd.OnUsageError = onUsageError
 	if cmd.Description != "" {
 		cmd.Description = strings.TrimSpace(cmd.Description) + "\n\n" + failure.ExitCodeTable
 	}

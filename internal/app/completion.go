@@ -5,8 +5,6 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/omdeploy/omdeploy/internal/failure"
 )
 
 func completionCommand() *cli.Command {
@@ -22,12 +20,10 @@ EXAMPLES:
    omdeploy completion bash > /etc/bash_completion.d/omdeploy         # bash, every shell
    omdeploy completion zsh > "${fpath[1]}/_omdeploy"                  # zsh (then: compinit)
    omdeploy completion fish > ~/.config/fish/completions/omdeploy.fish`,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return failure.New(failure.StageConfig, "", "", err)
-		},
+		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return failure.New(failure.StageConfig, "", "", fmt.Errorf("completion: name one shell: bash, zsh or fish"))
+				return newUsageError(c.Command, "", nil, fmt.Errorf("completion: name one shell: bash, zsh or fish"))
 			}
 			var script string
 			switch shell := c.Args().First(); shell {
@@ -42,7 +38,7 @@ EXAMPLES:
 				}
 				script = s
 			default:
-				return failure.New(failure.StageConfig, "", "", fmt.Errorf("completion: unknown shell %q; expected bash, zsh or fish", shell))
+				return newUsageError(c.Command, shell, []string{"bash", "zsh", "fish"}, fmt.Errorf("completion: unknown shell %q; expected bash, zsh or fish", shell))
 			}
 			_, err := io.WriteString(c.App.Writer, script)
 			return err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -39,7 +40,11 @@ func action(d deps, needConfig bool, body func(ctx context.Context, c *cli.Conte
 	return func(c *cli.Context) error {
 		env, ctx, cancel, err := setup(c, d, needConfig)
 		defer cancel()
-		if err != nil {
+		var usage *usageError
+		switch {
+		case errors.As(err, &usage):
+			return err // Run shows it: the views are not chosen yet
+		case err != nil:
 			return env.fail(err)
 		}
 		return body(ctx, c, env)
@@ -53,6 +58,9 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	env := &runEnv{command: c.Command.Name, start: time.Now(), deps: d}
 	output := str(c, flagOutput)
 	logFormat := str(c, flagLogFormat)
+	if err := validateFlags(c, output, logFormat); err != nil {
+		return env, c.Context, func() {}, err
+	}
 	// Events already tell the run's story; the logger adds detail (API
 	// polls, request IDs) only when asked for, and problems always.
 	level := slog.LevelWarn
@@ -92,9 +100,6 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 		cancelCtx()
 		env.renderer.Close() // restores the cursor even when Finish never ran
 	}
-	if err := env.validateFlags(output, logFormat); err != nil {
-		return env, ctx, cancel, err
-	}
 	if needConfig {
 		cfg, err := config.Load(str(c, flagConfig), os.LookupEnv)
 		if err != nil {
@@ -115,12 +120,15 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	return env, ctx, cancel, nil
 }
 
-func (env *runEnv) validateFlags(output, logFormat string) error {
+// validateFlags checks the flags that choose the views, before any view
+// exists: a bad value is a usage failure, shown on stderr.
+func validateFlags(c *cli.Context, output, logFormat string) error {
+	formats := []string{"text", "json"}
 	if output != report.OutputText && output != report.OutputJSON {
-		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--output %q: expected text or json", output))
+		return newUsageError(c.Command, output, formats, fmt.Errorf("--output %q: expected text or json", output))
 	}
 	if logFormat != "text" && logFormat != "json" {
-		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--log-format %q: expected text or json", logFormat))
+		return newUsageError(c.Command, logFormat, formats, fmt.Errorf("--log-format %q: expected text or json", logFormat))
 	}
 	return nil
 }
