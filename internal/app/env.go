@@ -15,6 +15,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/internal/result"
 )
@@ -160,9 +161,15 @@ func (env *runEnv) reporter() event.Reporter {
 }
 
 // clients builds the AWS clients for a command that calls the SDK directly
-// (init); the pipeline's commands build theirs through deps.
+// (init); the pipeline's commands build theirs through deps. Both pass
+// pipeline.FromClients, so a broken profile or a missing region fails the
+// same way, with its fix, before any call.
 func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
-	return awsx.Load(ctx, env.aws)
+	c, err := awsx.Load(ctx, env.aws)
+	if err := pipeline.FromClients(c, err).Unavailable(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // document starts this run's document from how it ended; the caller adds
