@@ -12,6 +12,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -52,9 +53,11 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 				return sr.fail(failure.StageRegister, "", err)
 			}
 		}
+		sr.res.Plan = planResult(planned)
 		sr.emit(planned)
 		return nil
 	}
+	sr.res.Plan = planResult(planned)
 	sr.emit(planned)
 
 	next := cur
@@ -64,6 +67,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 			return sr.fail(failure.StageRegister, "", fmt.Errorf("register a new revision of %s: %w", aws.ToString(td.Family), err))
 		}
 		next = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+		sr.res.Plan.TaskDefinition = next
 		sr.remember(*out.TaskDefinition)
 		sr.logger().Info("registered task definition", logTaskDef, next)
 		sr.emit(event.TaskDefinitionRegistered{Service: sr.s.Name, ARN: next})
@@ -278,4 +282,12 @@ func reasonOf(d ecstypes.Deployment) string {
 		return r
 	}
 	return progressOf(d)
+}
+
+// planResult is the document's record of planned.
+func planResult(planned event.Planned) *result.Plan {
+	return &result.Plan{
+		CurrentTaskDefinition: planned.CurrentTaskDef, TaskDefinition: planned.NewTaskDef, Reused: planned.Reused,
+		Containers: []result.ContainerPlan{{Name: planned.Container, PreviousImage: planned.OldImage, Image: planned.NewImage}},
+	}
 }
