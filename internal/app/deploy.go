@@ -97,7 +97,8 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
 			LogLines:           c.Int(flagLogLines),
 		},
-		Health:   healthcheck.New(healthcheck.Options{Reporter: rep, Logger: env.logger}),
+		// Every attempt is an event; a logger would record each twice.
+		Health:   healthcheck.New(healthcheck.Options{Reporter: rep}),
 		Clock:    env.deps.clock,
 		Reporter: rep,
 		Logger:   env.logger,

@@ -28,7 +28,10 @@ type runEnv struct {
 	cfg      *config.File
 	services []config.Service
 	renderer *report.Renderer
-	logger   *slog.Logger
+	logger   *slog.Logger // the stages' detail: see stageHandler
+	// progressLog writes the events as records with --log-format json; nil
+	// otherwise.
+	progressLog *slog.Logger
 	aws      awsx.Options
 	deps     deps
 }
@@ -62,16 +65,15 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	if err := validateFlags(c, output, logFormat); err != nil {
 		return env, c.Context, func() {}, err
 	}
-	// Events already tell the run's story; the logger adds detail (API
-	// polls, request IDs) only when asked for, and problems always.
-	level := slog.LevelWarn
+	// Every event is a record at INFO (attempts and polls at DEBUG, with
+	// --verbose); the stages' own logger adds only what no event says.
+	level := slog.LevelInfo
 	if boolean(c, flagVerbose) {
 		level = slog.LevelDebug
 	}
-	hopts := &slog.HandlerOptions{Level: level}
-	var jsonLogger *slog.Logger
+	var progressLog *slog.Logger
 	if logFormat == "json" {
-		jsonLogger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, hopts))
+		progressLog = slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 	}
 	// The views: see report.ProgressFor; GitHub Actions when GITHUB_ACTIONS=true.
 	streams := *d.io
@@ -83,15 +85,19 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 		Output:   output,
 		Progress: report.ProgressFor(logFormat == "json", &streams),
 		Verbose:  boolean(c, flagVerbose),
-		Logger:   jsonLogger,
+		Logger:   progressLog,
 		GitHub:   report.GitHubFromEnv(os.LookupEnv),
 	})
-	env.logger = jsonLogger
-	if env.logger == nil {
+	env.progressLog = progressLog
+	var handler slog.Handler
+	if progressLog != nil {
+		handler = progressLog.Handler()
+	} else {
 		// Text logs go through the renderer so they print above a live view
 		// instead of tearing it.
-		env.logger = slog.New(slog.NewTextHandler(env.renderer.Writer(), hopts))
+		handler = slog.NewTextHandler(env.renderer.Writer(), &slog.HandlerOptions{Level: level})
 	}
+	env.logger = slog.New(stageHandler{Handler: handler, verbose: boolean(c, flagVerbose)})
 
 	ctx, cancelCtx := c.Context, context.CancelFunc(func() {})
 	if d := duration(c, flagTimeout); d > 0 {
@@ -200,4 +206,35 @@ func (env *runEnv) finishRun(checks []result.Check, services []result.Service, e
 	doc := env.document(err)
 	doc.Checks, doc.Services = checks, services
 	return env.finish(doc, err)
+}
+
+// stageHandler is the stages' logger. Their INFO records (registered,
+// updated, rolled back) each repeat an event the views already show, so
+// they are left out and a run's story is told once, in one shape; what is
+// left is detail no event carries: API polls and failed calls at DEBUG,
+// with --verbose, and problems at WARN and above.
+type stageHandler struct {
+	slog.Handler
+	verbose bool
+}
+
+// Enabled drops INFO, and DEBUG unless verbose.
+func (h stageHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	switch {
+	case l == slog.LevelInfo:
+		return false
+	case l < slog.LevelInfo && !h.verbose:
+		return false
+	}
+	return h.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs keeps the filter on a logger with attributes.
+func (h stageHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return stageHandler{Handler: h.Handler.WithAttrs(attrs), verbose: h.verbose}
+}
+
+// WithGroup keeps the filter on a logger with a group.
+func (h stageHandler) WithGroup(name string) slog.Handler {
+	return stageHandler{Handler: h.Handler.WithGroup(name), verbose: h.verbose}
 }
