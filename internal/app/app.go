@@ -98,13 +98,12 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 	}
 }
 
-// withGlobal adds the global flags to a command's own, so that both
-// `omdeploy --output json deploy` and `omdeploy deploy --output json` work.
-func withGlobal(cmd *cli.Command) *cli.Command {
-	cmd.Flags = append(cmd.Flags, globalFlags()...)
+// withGlobal adds the global flags that apply to a command (the groups
+// named) to its own, so that both `omdeploy --output json deploy` and
+// `omdeploy deploy --output json` work, and its help lists only flags that
+// change what it does.
+func withGlobal(cmd *cli.Command, groups ...[]string) *cli.Command {
+	cmd.Flags = append(cmd.Flags, globalFlagsNamed(groups...)...)
 	cmd.OnUsageError = onUsageError
-	if cmd.Description != "" {
-		cmd.Description = strings.TrimSpace(cmd.Description) + "\n\n" + failure.ExitCodeTable
-	}
 	return cmd
 }

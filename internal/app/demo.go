@@ -44,7 +44,7 @@ EXAMPLES:
 			}
 			return action(d, false, runDemo)(c)
 		},
-	})
+	}, viewFlags, []string{flagService})
 }
 
 func runDemo(ctx context.Context, c *cli.Context, env *runEnv) error {

@@ -26,10 +26,10 @@ const (
 // engineFlags are shared by the commands that follow deployments.
 func engineFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "services registering and updating at once; rollouts in flight are followed together, one poller per cluster"},
-		&cli.DurationFlag{Name: flagPollInterval, Value: deploy.DefaultPollInterval, Usage: "poll interval while a deployment is young"},
-		&cli.DurationFlag{Name: flagPollMax, Value: deploy.DefaultPollMax, Usage: "the poll interval grows to at most this"},
-		&cli.IntFlag{Name: flagLogLines, Value: deploy.DefaultLogLines, Usage: "CloudWatch log lines shown per stopped container"},
+		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "`N` services registering and updating at once; rollouts in flight are followed together, one poller per cluster"},
+		&cli.DurationFlag{Name: flagPollInterval, Value: deploy.DefaultPollInterval, Usage: "poll every `DURATION` while a deployment is young"},
+		&cli.DurationFlag{Name: flagPollMax, Value: deploy.DefaultPollMax, Usage: "the poll interval grows to at most `DURATION`"},
+		&cli.IntFlag{Name: flagLogLines, Value: deploy.DefaultLogLines, Usage: "show the last `N` CloudWatch log lines per stopped container"},
 	}
 }
 
@@ -57,7 +57,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }
 
 // runPipeline is the action of deploy, wait and rollback: map the flags to

@@ -32,8 +32,8 @@ type runEnv struct {
 	// progressLog writes the events as records with --log-format json; nil
 	// otherwise.
 	progressLog *slog.Logger
-	aws      awsx.Options
-	deps     deps
+	aws         awsx.Options
+	deps        deps
 }
 
 // action is how every command that renders a result runs: setup maps the

@@ -41,5 +41,5 @@ EXAMPLES:
 			}
 			return env.finish(doc, err)
 		}),
-	})
+	}, viewFlags, configFlags)
 }
