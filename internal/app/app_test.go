@@ -138,6 +138,9 @@ func TestUsageErrors(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
+			if strings.Contains(stderr, "(config)") {
+				t.Errorf("a usage error is labelled as a config-file one:\n%s", stderr)
+			}
 			if !tt.json {
 				if stdout != "" {
 					t.Errorf("stdout = %q, want nothing: the error belongs on stderr", stdout)
@@ -149,6 +152,7 @@ func TestUsageErrors(t *testing.T) {
 				Command  string `json:"command"`
 				ExitCode int    `json:"exit_code"`
 				Stage    string `json:"stage"`
+				Error    string `json:"error"`
 			}
 			if err := dec.Decode(&doc); err != nil {
 				t.Fatalf("stdout is not a JSON document: %v\n%s", err, stdout)
@@ -156,7 +160,7 @@ func TestUsageErrors(t *testing.T) {
 			if dec.More() {
 				t.Fatalf("stdout holds more than one document:\n%s", stdout)
 			}
-			if doc.Command != tt.command || doc.ExitCode != 2 || doc.Stage != "config" {
+			if doc.Command != tt.command || doc.ExitCode != 2 || doc.Stage != "config" || !strings.HasPrefix(doc.Error, "usage: ") {
 				t.Errorf("doc = %+v, want command %q, exit 2, stage config", doc, tt.command)
 			}
 		})

@@ -101,13 +101,15 @@ func showUsageError(s *iostreams.IO, args []string, ue *usageError, err error) {
 		fix = fes[0].Fix
 	}
 	r := report.New(report.Options{IO: s, Output: report.OutputText})
-	r.Report(event.Failure{Stage: failure.StageConfig, Message: ue.Error(), RunbookID: runbook.CLIUsage, Fix: fix})
+	// No stage label: "config" would send the reader to the config file.
+	r.Report(event.Failure{Message: ue.Error(), RunbookID: runbook.CLIUsage, Fix: fix})
 	r.Close()
 	fmt.Fprintf(s.Err, "usage: %s\n", ue.usage)
 	if outputFromArgs(args, os.LookupEnv) != report.OutputJSON {
 		return
 	}
 	doc := result.New(ue.command, err, 0)
+	doc.Error = "usage: " + ue.Error()
 	enc := json.NewEncoder(s.Out)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(doc) // stdout closed: nowhere better to say so
