@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -63,12 +64,25 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
+// metaBuild is the key of the app's Build in cli.App.Metadata.
+const metaBuild = "build"
+
+var versionPrinter sync.Once
+
 func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine(build)) }
+	versionPrinter.Do(func() {
+		// A package variable of urfave's: set once, so that runs in parallel
+		// (tests) do not race; each app carries its own build.
+		cli.VersionPrinter = func(c *cli.Context) {
+			b, _ := c.App.Metadata[metaBuild].(Build)
+			fmt.Fprintln(c.App.Writer, versionLine(b))
+		}
+	})
 	return &cli.App{
-		Name:    "omdeploy",
-		Usage:   "deploy services to AWS ECS: preflight, rollout, health, rollback",
-		Version: build.Version,
+		Metadata: map[string]any{metaBuild: build},
+		Name:     "omdeploy",
+		Usage:    "deploy services to AWS ECS: preflight, rollout, health, rollback",
+		Version:  build.Version,
 		Description: "omdeploy checks what a deploy needs before it starts, registers a new task-definition revision,\n" +
 			"follows that deployment to its end, verifies the service's health endpoints, and rolls back on failure.\n\n" +
 			failure.ExitCodeTable,
