@@ -20,13 +20,21 @@ import (
 // and how many writes reached the account.
 func dryRun(t *testing.T, scenario string, args ...string) (int, string, string, int) {
 	t.Helper()
+	return simRun(t, scenario, append([]string{"deploy", "--dry-run"}, args...)...)
+}
+
+// simRun runs omdeploy with args (the command first) against a fresh
+// simulated account for scenario and its services.
+func simRun(t *testing.T, scenario string, args ...string) (int, string, string, int) {
+	t.Helper()
 	env, err := demo.Prepare(t.Context(), demo.Options{Scenario: scenario, Speed: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close()
 	d := deps{aws: func(context.Context, awsx.Options) pipeline.AWS { return env.AWS() }, clock: env.Clock}
-	argv := append([]string{"omdeploy", "deploy", "--dry-run", "--config", env.ConfigPath}, args...)
+	argv := append([]string{"omdeploy"}, args...)
+	argv = append(argv, "--config", env.ConfigPath)
 	for _, s := range env.Services {
 		argv = append(argv, "--service", s.Name)
 	}
@@ -97,6 +105,31 @@ func TestDeployDryRun(t *testing.T) {
 				if c := p.Containers[0]; tt.reused != (c.Image == c.PreviousImage) {
 					t.Errorf("%s: image %s → %s", s.Name, c.PreviousImage, c.Image)
 				}
+			}
+		})
+	}
+}
+
+// TestRollbackToRevision: --to-revision of the revision running changes
+// nothing and succeeds; of one that does not exist, it is a usage error
+// that names the family's revisions.
+func TestRollbackToRevision(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		rev    string
+		exit   int
+		stderr string
+	}{
+		{"already running", "1", 0, "already on revision 1"},
+		{"does not exist", "9", failure.ExitUsage, "has no revision 9; the ACTIVE revisions of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr, writes := simRun(t, "healthy", "rollback", "--to-revision", tt.rev)
+			if code != tt.exit || writes != 0 || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d (want %d), %d writes, stderr lacks %q:\nstdout:\n%s\nstderr:\n%s", code, tt.exit, writes, tt.stderr, stdout, stderr)
 			}
 		})
 	}
