@@ -51,7 +51,7 @@ func runWith(ctx context.Context, build Build, args []string, s *iostreams.IO, d
 	case errors.As(err, &usage):
 		showUsageError(s, rest, usage, err)
 	case !errors.As(err, &reported):
-		// Usage errors reach here before any renderer exists.
+		// An error no view has shown: say it once, plainly.
 		fmt.Fprintf(s.Err, "omdeploy: %v\n", err)
 	}
 	return failure.ExitCode(err)
