@@ -33,7 +33,8 @@ func logRecords(t *testing.T, stderr string) []logRecord {
 // TestLogFormatJSON: without --verbose every lifecycle event is a record
 // (INFO, or WARN/ERROR for warnings and failures); with --verbose debug
 // records are added, and none says what an event's record says in
-// another shape.
+// another shape. Its runs are in-process and not parallel: every run
+// writes urfave/cli's shared help flag.
 func TestLogFormatJSON(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -53,7 +54,6 @@ func TestLogFormatJSON(t *testing.T) {
 	repeats := []string{"check finished", "health attempt", "registered task definition", "service updated", "rolled back"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			args := []string{"demo", "--scenario", tt.scenario, "--speed", testSpeed, "--log-format", "json"}
 			if tt.verbose {
 				args = append(args, "--verbose")

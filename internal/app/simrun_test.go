@@ -48,7 +48,6 @@ func simRun(t *testing.T, scenario string, args ...string) (int, string, string,
 // the plan (image old → new, the revision that would be registered or the
 // one reused) and writes nothing.
 func TestDeployDryRun(t *testing.T) {
-	t.Parallel()
 	// The healthy scenario's current tag, from a first plan.
 	code, stdout, stderr, _ := dryRun(t, "healthy", "--tag", "v2", "-o", "json")
 	var first result.Document
@@ -75,7 +74,6 @@ func TestDeployDryRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			code, stdout, stderr, writes := dryRun(t, tt.scenario, tt.args...)
 			if code != tt.exit || writes != 0 {
 				t.Fatalf("exit %d (want %d), %d writes\nstdout:\n%s\nstderr:\n%s", code, tt.exit, writes, stdout, stderr)
@@ -114,7 +112,6 @@ func TestDeployDryRun(t *testing.T) {
 // nothing and succeeds; of one that does not exist, it is a usage error
 // that names the family's revisions.
 func TestRollbackToRevision(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name   string
 		rev    string
@@ -126,7 +123,6 @@ func TestRollbackToRevision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			code, stdout, stderr, writes := simRun(t, "healthy", "rollback", "--to-revision", tt.rev)
 			if code != tt.exit || writes != 0 || !strings.Contains(stderr, tt.stderr) {
 				t.Fatalf("exit %d (want %d), %d writes, stderr lacks %q:\nstdout:\n%s\nstderr:\n%s", code, tt.exit, writes, tt.stderr, stdout, stderr)
