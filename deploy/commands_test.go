@@ -440,11 +440,15 @@ func TestRollback(t *testing.T) {
 		wantExit    int
 		wantRunbook string
 		wantFinal   string
+		wantErr     string // in the error
+		noUpdate    bool   // the rollback changes nothing
 	}{
 		{name: "to the previous revision", deploys: []string{"v2", "v3"}, wantFinal: "api:2"},
 		{name: "to a chosen revision", deploys: []string{"v2", "v3"}, toRevision: 1, wantFinal: "api:1"},
 		{name: "no earlier revision", wantExit: failure.ExitRollback, wantRunbook: runbook.RolloutNoRollbackTarget, wantFinal: "api:1"},
-		{name: "revision that does not exist", deploys: []string{"v2"}, toRevision: 9, wantExit: failure.ExitRollback, wantRunbook: runbook.RolloutNoRollbackTarget, wantFinal: "api:2"},
+		{name: "revision that does not exist", deploys: []string{"v2"}, toRevision: 9, wantExit: failure.ExitUsage, wantRunbook: runbook.RolloutNoRollbackTarget, wantFinal: "api:2",
+			wantErr: "family api has no revision 9; the ACTIVE revisions of api are 1, 2"},
+		{name: "revision already running", deploys: []string{"v2"}, toRevision: 2, wantFinal: "api:2", noUpdate: true},
 		{name: "the previous revision fails too", deploys: []string{"v2"}, script: []sim.Rollout{sim.Healthy(), sim.CrashLoop(1)}, wantExit: failure.ExitRollback, wantRunbook: runbook.RolloutRollbackFailed, wantFinal: "api:1"},
 	}
 	for _, tt := range tests {
@@ -461,6 +465,7 @@ func TestRollback(t *testing.T) {
 				}
 				o := h.opts(svc)
 				o.ToRevision = tt.toRevision
+				updates := h.sim.Calls()["UpdateService"]
 				res, err := h.run(context.Background(), deploy.Rollback, o)
 				if got := failure.ExitCode(err); got != tt.wantExit {
 					t.Fatalf("exit = %d, want %d: %v", got, tt.wantExit, err)
@@ -470,6 +475,15 @@ func TestRollback(t *testing.T) {
 				}
 				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/"+tt.wantFinal) {
 					t.Fatalf("service runs %s, want %s", got, tt.wantFinal)
+				}
+				if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+					t.Fatalf("error %v, want it to say %q", err, tt.wantErr)
+				}
+				if tt.noUpdate {
+					if n := h.sim.Calls()["UpdateService"] - updates; n != 0 || res.Services[0].RolledBack {
+						t.Fatalf("a rollback deployment was started: %+v", res.Services[0])
+					}
+					return
 				}
 				if tt.wantExit == 0 && (!res.Services[0].RolledBack || res.Services[0].RolloutState != "COMPLETED") {
 					t.Fatalf("result = %+v", res.Services[0])

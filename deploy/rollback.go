@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,7 +141,17 @@ func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
 	cur := aws.ToString(svc.TaskDefinition)
 	sr.res.PreviousTaskDefinition = cur
 	to, err := sr.rollbackTarget(ctx, cur)
-	if err != nil {
+	var choice *revisionChoiceError
+	switch {
+	case errors.As(err, &choice) && choice.current:
+		// Nothing to change: the service already runs what was asked for.
+		sr.res.TaskDefinition = cur
+		sr.emit(event.Warning{Service: sr.s.Name, Message: choice.Error() + "; nothing to roll back"})
+		return nil
+	case errors.As(err, &choice):
+		// Nothing was changed: the flag named a revision that cannot be used.
+		return sr.fail(failure.StageConfig, runbook.RolloutNoRollbackTarget, err)
+	case err != nil:
 		rb := runbook.RolloutNoRollbackTarget
 		if !errors.Is(err, ErrNoRollbackTarget) {
 			rb = ""
@@ -166,15 +179,20 @@ func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, e
 	}
 	if want := sr.r.opts.ToRevision; want > 0 {
 		if want == rev {
-			return "", fmt.Errorf("%w: service %s already runs %s:%d", ErrNoRollbackTarget, sr.s.Service, family, want)
+			return "", &revisionChoiceError{current: true, msg: fmt.Sprintf("service %s is already on revision %d (%s:%d)", sr.s.Service, want, family, want)}
 		}
 		name := fmt.Sprintf("%s:%d", family, want)
 		td, _, err := sr.describeTaskDef(ctx, name)
-		if err != nil {
-			return "", fmt.Errorf("%w: --to-revision %d: %w", ErrNoRollbackTarget, want, err)
-		}
-		if td.Status != ecstypes.TaskDefinitionStatusActive {
-			return "", fmt.Errorf("%w: %s is %s, and a service cannot be moved to an inactive revision", ErrNoRollbackTarget, name, td.Status)
+		switch {
+		case err != nil:
+			active, lerr := sr.activeRevisions(ctx, family)
+			if lerr != nil || slices.Contains(active, want) {
+				return "", fmt.Errorf("%w: --to-revision %d: %w", ErrNoRollbackTarget, want, err)
+			}
+			return "", &revisionChoiceError{msg: fmt.Sprintf("--to-revision %d: family %s has no revision %d; %s", want, family, want, revisionList(family, active)), err: err}
+		case td.Status != ecstypes.TaskDefinitionStatusActive:
+			active, _ := sr.activeRevisions(ctx, family)
+			return "", &revisionChoiceError{msg: fmt.Sprintf("--to-revision %d: %s is %s, and a service cannot be moved to an inactive revision; %s", want, name, td.Status, revisionList(family, active))}
 		}
 		return aws.ToString(td.TaskDefinitionArn), nil
 	}
@@ -199,4 +217,55 @@ func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, e
 		return "", fmt.Errorf("%w: %s has no ACTIVE revision older than %d", ErrNoRollbackTarget, family, rev)
 	}
 	return best, nil
+}
+
+// revisionChoiceError is a --to-revision that changes nothing: the revision
+// already running (current), or one that cannot be used.
+type revisionChoiceError struct {
+	current bool
+	msg     string
+	err     error // the lookup's error, if any
+}
+
+func (e *revisionChoiceError) Error() string { return e.msg }
+func (e *revisionChoiceError) Unwrap() error { return e.err }
+
+// activeRevisions lists the ACTIVE revision numbers of family, oldest first.
+func (sr *serviceRun) activeRevisions(ctx context.Context, family string) ([]int, error) {
+	var revs []int
+	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive}
+	for range 20 {
+		out, err := sr.r.opts.ECS.ListTaskDefinitions(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list revisions of %s: %w", family, err)
+		}
+		for _, arn := range out.TaskDefinitionArns {
+			if f, r, ok := parseTaskDef(arn); ok && f == family {
+				revs = append(revs, r)
+			}
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	slices.Sort(revs)
+	return revs, nil
+}
+
+// revisionList names the revisions a --to-revision may choose, the newest
+// twenty at most.
+func revisionList(family string, revs []int) string {
+	if len(revs) == 0 {
+		return fmt.Sprintf("family %s has no ACTIVE revision", family)
+	}
+	more := ""
+	if len(revs) > 20 {
+		revs, more = revs[len(revs)-20:], " (newest 20)"
+	}
+	nums := make([]string, len(revs))
+	for i, r := range revs {
+		nums[i] = strconv.Itoa(r)
+	}
+	return fmt.Sprintf("the ACTIVE revisions of %s are %s%s", family, strings.Join(nums, ", "), more)
 }

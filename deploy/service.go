@@ -13,6 +13,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -53,9 +54,11 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 				return sr.fail(failure.StageRegister, "", err)
 			}
 		}
+		sr.res.Plan = planResult(planned)
 		sr.emit(planned)
 		return nil
 	}
+	sr.res.Plan = planResult(planned)
 	sr.emit(planned)
 
 	next := cur
@@ -65,6 +68,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 			return sr.fail(failure.StageRegister, "", err)
 		}
 		next = aws.ToString(reg.TaskDefinitionArn)
+		sr.res.Plan.TaskDefinition = next
 		sr.logger().Info("registered task definition", logTaskDef, next)
 		sr.emit(event.TaskDefinitionRegistered{Service: sr.s.Name, ARN: next})
 	}
@@ -379,4 +383,12 @@ func reasonOf(d ecstypes.Deployment) string {
 		return r
 	}
 	return progressOf(d)
+}
+
+// planResult is the document's record of planned.
+func planResult(planned event.Planned) *result.Plan {
+	return &result.Plan{
+		CurrentTaskDefinition: planned.CurrentTaskDef, TaskDefinition: planned.NewTaskDef, Reused: planned.Reused,
+		Containers: []result.ContainerPlan{{Name: planned.Container, PreviousImage: planned.OldImage, Image: planned.NewImage}},
+	}
 }

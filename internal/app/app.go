@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,13 +31,27 @@ func Run(ctx context.Context, build Build, args []string, s *iostreams.IO) int {
 func runWith(ctx context.Context, build Build, args []string, s *iostreams.IO, d deps) int {
 	d.io = s
 	a := newApp(build, s, d.withDefaults())
+	var rest []string // the command line without the program's name
+	if len(args) > 0 {
+		rest = args[1:]
+	}
+	if words, ok := completionRequest(rest); ok {
+		// Answered here so that urfave never sees the flag: a completion
+		// must never run an action.
+		complete(s.Out, a, words, strings.HasSuffix(os.Getenv("0"), "zsh"))
+		return failure.ExitOK
+	}
 	err := a.RunContext(ctx, args)
 	if err == nil {
 		return failure.ExitOK
 	}
 	var reported *reportedError
-	if !errors.As(err, &reported) {
-		// Usage errors reach here before any renderer exists.
+	var usage *usageError
+	switch {
+	case errors.As(err, &usage):
+		showUsageError(s, rest, usage, err)
+	case !errors.As(err, &reported):
+		// An error no view has shown: say it once, plainly.
 		fmt.Fprintf(s.Err, "omdeploy: %v\n", err)
 	}
 	return failure.ExitCode(err)
@@ -48,23 +64,37 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
+// metaBuild is the key of the app's Build in cli.App.Metadata.
+const metaBuild = "build"
+
+var versionPrinter sync.Once
+
 func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine(build)) }
+	versionPrinter.Do(func() {
+		// A package variable of urfave's: set once, so that runs in parallel
+		// (tests) do not race; each app carries its own build.
+		cli.VersionPrinter = func(c *cli.Context) {
+			b, _ := c.App.Metadata[metaBuild].(Build)
+			fmt.Fprintln(c.App.Writer, versionLine(b))
+		}
+	})
 	return &cli.App{
-		Name:    "omdeploy",
-		Usage:   "deploy services to AWS ECS: preflight, rollout, health, rollback",
-		Version: build.Version,
+		Metadata: map[string]any{metaBuild: build},
+		Name:     "omdeploy",
+		Usage:    "deploy services to AWS ECS: preflight, rollout, health, rollback",
+		Version:  build.Version,
 		Description: "omdeploy checks what a deploy needs before it starts, registers a new task-definition revision,\n" +
 			"follows that deployment to its end, verifies the service's health endpoints, and rolls back on failure.\n\n" +
 			failure.ExitCodeTable,
-		Writer:               s.Out,
-		ErrWriter:            s.Err,
-		Flags:                globalFlags(),
-		EnableBashCompletion: true,
+		Writer:    s.Out,
+		ErrWriter: s.Err,
+		Flags:     globalFlags(),
+		// Completion is answered before urfave runs (see complete); its own
+		// would run the action when the flag follows "--".
+		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return failure.New(failure.StageConfig, "", "", err)
-		},
+		OnUsageError:         onUsageError,
+		Action:               unknownCommand,
 		Commands: []*cli.Command{
 			deployCommand(d),
 			preflightCommand(d),
@@ -82,15 +112,12 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 	}
 }
 
-// withGlobal adds the global flags to a command's own, so that both
-// `omdeploy --output json deploy` and `omdeploy deploy --output json` work.
-func withGlobal(cmd *cli.Command) *cli.Command {
-	cmd.Flags = append(cmd.Flags, globalFlags()...)
-	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return failure.New(failure.StageConfig, "", "", err)
-	}
-	if cmd.Description != "" {
-		cmd.Description = strings.TrimSpace(cmd.Description) + "\n\n" + failure.ExitCodeTable
-	}
+// withGlobal adds the global flags that apply to a command (the groups
+// named) to its own, so that both `omdeploy --output json deploy` and
+// `omdeploy deploy --output json` work, and its help lists only flags that
+// change what it does.
+func withGlobal(cmd *cli.Command, groups ...[]string) *cli.Command {
+	cmd.Flags = append(cmd.Flags, globalFlagsNamed(groups...)...)
+	cmd.OnUsageError = onUsageError
 	return cmd
 }

@@ -96,18 +96,72 @@ func TestBadConfigJSONDocument(t *testing.T) {
 	}
 }
 
+// TestUsageErrors: a command line omdeploy cannot read exits 2 before doing
+// anything, says so on stderr with a usage line and the nearest name, and
+// with -o json still writes exactly one document on stdout.
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
+		name    string
+		args    []string
+		stderr  []string
+		json    bool   // stdout is one document of this command
+		command string // the document's command
 	}{
-		{"unknown flag", []string{"deploy", "--no-such-flag"}},
-		{"bad output", []string{"health", "--output", "yaml"}},
+		{name: "unknown command", args: []string{"deplyo"},
+			stderr: []string{`unknown command "deplyo"`, "Did you mean deploy?", "usage: omdeploy [global options] COMMAND"}},
+		{name: "unknown command swapped letters", args: []string{"rollbakc"}, stderr: []string{"Did you mean rollback?"}},
+		{name: "unknown command json", args: []string{"-o", "json", "stauts"}, json: true,
+			stderr: []string{"Did you mean status?", "usage: omdeploy"}},
+		{name: "unknown flag", args: []string{"deploy", "--dryrun"},
+			stderr: []string{"unknown flag --dryrun for `omdeploy deploy`", "Did you mean --dry-run?", "usage: omdeploy deploy [options]", "operator.usage"}},
+		{name: "unknown flag json", args: []string{"deploy", "--no-such-flag", "-o", "json"}, json: true, command: "deploy",
+			stderr: []string{"unknown flag --no-such-flag", "usage: omdeploy deploy [options]"}},
+		{name: "unknown flag json before", args: []string{"--output=json", "rollback", "--to-revison", "3"}, json: true, command: "rollback",
+			stderr: []string{"Did you mean --to-revision?"}},
+		{name: "another command's flag", args: []string{"status", "--to-revision", "3"},
+			stderr: []string{"unknown flag --to-revision for `omdeploy status`", "usage: omdeploy status [options]"}},
+		{name: "unknown global flag", args: []string{"--verbos", "status"},
+			stderr: []string{"unknown flag --verbos for `omdeploy`", "Did you mean --verbose?", "usage: omdeploy [global options]"}},
+		{name: "bad output", args: []string{"health", "--output", "yaml"}, stderr: []string{`--output "yaml": expected text or json`, "usage: omdeploy health"}},
+		{name: "bad log format json", args: []string{"health", "-o", "json", "--log-format", "jsno"}, json: true, command: "health",
+			stderr: []string{"Did you mean json?"}},
+		{name: "bad value", args: []string{"deploy", "--parallel", "many"}, stderr: []string{`invalid value "many"`, "usage: omdeploy deploy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if code, _, stderr := run(t, tt.args...); code != 2 {
+			code, stdout, stderr := run(t, tt.args...)
+			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr: %s", code, stderr)
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if strings.Contains(stderr, "(config)") {
+				t.Errorf("a usage error is labelled as a config-file one:\n%s", stderr)
+			}
+			if !tt.json {
+				if stdout != "" {
+					t.Errorf("stdout = %q, want nothing: the error belongs on stderr", stdout)
+				}
+				return
+			}
+			dec := json.NewDecoder(strings.NewReader(stdout))
+			var doc struct {
+				Command  string `json:"command"`
+				ExitCode int    `json:"exit_code"`
+				Stage    string `json:"stage"`
+				Error    string `json:"error"`
+			}
+			if err := dec.Decode(&doc); err != nil {
+				t.Fatalf("stdout is not a JSON document: %v\n%s", err, stdout)
+			}
+			if dec.More() {
+				t.Fatalf("stdout holds more than one document:\n%s", stdout)
+			}
+			if doc.Command != tt.command || doc.ExitCode != 2 || doc.Stage != "config" || !strings.HasPrefix(doc.Error, "usage: ") {
+				t.Errorf("doc = %+v, want command %q, exit 2, stage config", doc, tt.command)
 			}
 		})
 	}

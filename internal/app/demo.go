@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/demo"
+	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/internal/result"
 )
 
@@ -43,7 +44,7 @@ EXAMPLES:
 			}
 			return action(d, false, runDemo)(c)
 		},
-	})
+	}, viewFlags, []string{flagService})
 }
 
 func runDemo(ctx context.Context, c *cli.Context, env *runEnv) error {
@@ -69,8 +70,8 @@ func runDemo(ctx context.Context, c *cli.Context, env *runEnv) error {
 // demoNote shows the demo's own lines on stderr, above a live view, or as
 // a log record when progress is JSON lines.
 func demoNote(c *cli.Context, env *runEnv) func(string) {
-	if str(c, flagLogFormat) == "json" {
-		return func(line string) { env.logger.Info(line) }
+	if env.progressLog != nil {
+		return func(line string) { env.progressLog.Info(line, report.KeyEvent, "demo_note") }
 	}
 	w := env.renderer.Writer()
 	return func(line string) { fmt.Fprintln(w, line) }

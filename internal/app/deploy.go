@@ -26,10 +26,10 @@ const (
 // engineFlags are shared by the commands that follow deployments.
 func engineFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "services registering and updating at once; rollouts in flight are followed together, one poller per cluster"},
-		&cli.DurationFlag{Name: flagPollInterval, Value: deploy.DefaultPollInterval, Usage: "poll interval while a deployment is young"},
-		&cli.DurationFlag{Name: flagPollMax, Value: deploy.DefaultPollMax, Usage: "the poll interval grows to at most this"},
-		&cli.IntFlag{Name: flagLogLines, Value: deploy.DefaultLogLines, Usage: "CloudWatch log lines shown per stopped container"},
+		&cli.IntFlag{Name: flagParallel, Value: deploy.DefaultParallel, EnvVars: []string{"OMDEPLOY_PARALLEL"}, Usage: "`N` services registering and updating at once; rollouts in flight are followed together, one poller per cluster"},
+		&cli.DurationFlag{Name: flagPollInterval, Value: deploy.DefaultPollInterval, Usage: "poll every `DURATION` while a deployment is young"},
+		&cli.DurationFlag{Name: flagPollMax, Value: deploy.DefaultPollMax, Usage: "the poll interval grows to at most `DURATION`"},
+		&cli.IntFlag{Name: flagLogLines, Value: deploy.DefaultLogLines, Usage: "show the last `N` CloudWatch log lines per stopped container"},
 	}
 }
 
@@ -50,14 +50,14 @@ EXAMPLES:
 			&cli.StringFlag{Name: flagImage, Usage: "replace the target container's image with `REPO:TAG`"},
 			&cli.StringFlag{Name: flagTag, Usage: "replace only the tag of the current image with `TAG`"},
 			&cli.BoolFlag{Name: flagForceNew, Usage: "start a new deployment even when the task definition is unchanged"},
-			&cli.BoolFlag{Name: flagDryRun, Usage: "print the change and write nothing"},
+			&cli.BoolFlag{Name: flagDryRun, Usage: "run the read-only preflight checks and print the plan (image per container, the revision that would be registered); write nothing"},
 			&cli.BoolFlag{Name: flagSkipPreflight, Usage: "do not run the preflight checklist first"},
 			&cli.BoolFlag{Name: flagNoRollback, Usage: "leave a failed deployment as it is"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }
 
 // runPipeline is the action of deploy, wait and rollback: map the flags to
@@ -65,7 +65,9 @@ EXAMPLES:
 func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) cli.ActionFunc {
 	return action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 		res, err := fn(ctx, env.pipelineOptions(ctx, c))
-		return env.finishRun(res.Checks, res.Services, err)
+		doc := env.document(err)
+		doc.Checks, doc.Services, doc.DryRun = res.Checks, res.Services, c.Bool(flagDryRun)
+		return env.finish(doc, err)
 	})
 }
 
@@ -78,8 +80,9 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 		Services: env.services,
 		AWS:      env.deps.aws(ctx, env.aws),
 		Preflight: pipeline.PreflightOptions{
-			// A dry run writes nothing, so it needs no checklist.
-			Skip:            c.Bool(flagSkipPreflight) || c.Bool(flagDryRun),
+			// A dry run runs the checklist too: every check only reads, and
+			// a plan that preflight would stop is worth knowing about.
+			Skip:            c.Bool(flagSkipPreflight),
 			Strict:          c.Bool(flagStrict),
 			AllowInProgress: c.Bool(flagForce),
 		},
@@ -94,7 +97,8 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
 			LogLines:           c.Int(flagLogLines),
 		},
-		Health:   healthcheck.New(healthcheck.Options{Reporter: rep, Logger: env.logger}),
+		// Every attempt is an event; a logger would record each twice.
+		Health:   healthcheck.New(healthcheck.Options{Reporter: rep}),
 		Clock:    env.deps.clock,
 		Reporter: rep,
 		Logger:   env.logger,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/internal/result"
 )
@@ -26,9 +28,12 @@ type runEnv struct {
 	cfg      *config.File
 	services []config.Service
 	renderer *report.Renderer
-	logger   *slog.Logger
-	aws      awsx.Options
-	deps     deps
+	logger   *slog.Logger // the stages' detail: see stageHandler
+	// progressLog writes the events as records with --log-format json; nil
+	// otherwise.
+	progressLog *slog.Logger
+	aws         awsx.Options
+	deps        deps
 }
 
 // action is how every command that renders a result runs: setup maps the
@@ -39,7 +44,11 @@ func action(d deps, needConfig bool, body func(ctx context.Context, c *cli.Conte
 	return func(c *cli.Context) error {
 		env, ctx, cancel, err := setup(c, d, needConfig)
 		defer cancel()
-		if err != nil {
+		var usage *usageError
+		switch {
+		case errors.As(err, &usage):
+			return err // Run shows it: the views are not chosen yet
+		case err != nil:
 			return env.fail(err)
 		}
 		return body(ctx, c, env)
@@ -53,16 +62,18 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	env := &runEnv{command: c.Command.Name, start: time.Now(), deps: d}
 	output := str(c, flagOutput)
 	logFormat := str(c, flagLogFormat)
-	// Events already tell the run's story; the logger adds detail (API
-	// polls, request IDs) only when asked for, and problems always.
-	level := slog.LevelWarn
+	if err := validateFlags(c, output, logFormat); err != nil {
+		return env, c.Context, func() {}, err
+	}
+	// Every event is a record at INFO (attempts and polls at DEBUG, with
+	// --verbose); the stages' own logger adds only what no event says.
+	level := slog.LevelInfo
 	if boolean(c, flagVerbose) {
 		level = slog.LevelDebug
 	}
-	hopts := &slog.HandlerOptions{Level: level}
-	var jsonLogger *slog.Logger
+	var progressLog *slog.Logger
 	if logFormat == "json" {
-		jsonLogger = slog.New(slog.NewJSONHandler(c.App.ErrWriter, hopts))
+		progressLog = slog.New(slog.NewJSONHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level}))
 	}
 	// The views: see report.ProgressFor; GitHub Actions when GITHUB_ACTIONS=true.
 	streams := *d.io
@@ -74,15 +85,19 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 		Output:   output,
 		Progress: report.ProgressFor(logFormat == "json", &streams),
 		Verbose:  boolean(c, flagVerbose),
-		Logger:   jsonLogger,
+		Logger:   progressLog,
 		GitHub:   report.GitHubFromEnv(os.LookupEnv),
 	})
-	env.logger = jsonLogger
-	if env.logger == nil {
+	env.progressLog = progressLog
+	var handler slog.Handler
+	if progressLog != nil {
+		handler = progressLog.Handler()
+	} else {
 		// Text logs go through the renderer so they print above a live view
 		// instead of tearing it.
-		env.logger = slog.New(slog.NewTextHandler(env.renderer.Writer(), hopts))
+		handler = slog.NewTextHandler(env.renderer.Writer(), &slog.HandlerOptions{Level: level})
 	}
+	env.logger = slog.New(stageHandler{Handler: handler, verbose: boolean(c, flagVerbose)})
 
 	ctx, cancelCtx := c.Context, context.CancelFunc(func() {})
 	if d := duration(c, flagTimeout); d > 0 {
@@ -92,9 +107,6 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	cancel := func() {
 		cancelCtx()
 		env.renderer.Close() // restores the cursor even when Finish never ran
-	}
-	if err := env.validateFlags(output, logFormat); err != nil {
-		return env, ctx, cancel, err
 	}
 	if needConfig {
 		cfg, err := config.Load(str(c, flagConfig), os.LookupEnv)
@@ -116,12 +128,15 @@ func setup(c *cli.Context, d deps, needConfig bool) (*runEnv, context.Context, c
 	return env, ctx, cancel, nil
 }
 
-func (env *runEnv) validateFlags(output, logFormat string) error {
+// validateFlags checks the flags that choose the views, before any view
+// exists: a bad value is a usage failure, shown on stderr.
+func validateFlags(c *cli.Context, output, logFormat string) error {
+	formats := []string{"text", "json"}
 	if output != report.OutputText && output != report.OutputJSON {
-		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--output %q: expected text or json", output))
+		return newUsageError(c.Command, output, formats, fmt.Errorf("--output %q: expected text or json", output))
 	}
 	if logFormat != "text" && logFormat != "json" {
-		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--log-format %q: expected text or json", logFormat))
+		return newUsageError(c.Command, logFormat, formats, fmt.Errorf("--log-format %q: expected text or json", logFormat))
 	}
 	return nil
 }
@@ -156,9 +171,15 @@ func (env *runEnv) reporter() event.Reporter {
 }
 
 // clients builds the AWS clients for a command that calls the SDK directly
-// (init); the pipeline's commands build theirs through deps.
+// (init); the pipeline's commands build theirs through deps. Both pass
+// pipeline.FromClients, so a broken profile or a missing region fails the
+// same way, with its fix, before any call.
 func (env *runEnv) clients(ctx context.Context) (*awsx.Clients, error) {
-	return awsx.Load(ctx, env.aws)
+	c, err := awsx.Load(ctx, env.aws)
+	if err := pipeline.FromClients(c, err).Unavailable(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // document starts this run's document from how it ended; the caller adds
@@ -189,4 +210,35 @@ func (env *runEnv) finishRun(checks []result.Check, services []result.Service, e
 	doc := env.document(err)
 	doc.Checks, doc.Services = checks, services
 	return env.finish(doc, err)
+}
+
+// stageHandler is the stages' logger. Their INFO records (registered,
+// updated, rolled back) each repeat an event the views already show, so
+// they are left out and a run's story is told once, in one shape; what is
+// left is detail no event carries: API polls and failed calls at DEBUG,
+// with --verbose, and problems at WARN and above.
+type stageHandler struct {
+	slog.Handler
+	verbose bool
+}
+
+// Enabled drops INFO, and DEBUG unless verbose.
+func (h stageHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	switch {
+	case l == slog.LevelInfo:
+		return false
+	case l < slog.LevelInfo && !h.verbose:
+		return false
+	}
+	return h.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs keeps the filter on a logger with attributes.
+func (h stageHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return stageHandler{Handler: h.Handler.WithAttrs(attrs), verbose: h.verbose}
+}
+
+// WithGroup keeps the filter on a logger with a group.
+func (h stageHandler) WithGroup(name string) slog.Handler {
+	return stageHandler{Handler: h.Handler.WithGroup(name), verbose: h.verbose}
 }

@@ -26,7 +26,7 @@ EXAMPLES:
 			&cli.StringFlag{Name: flagBaseURL, Usage: "check `URL` instead of each service's base_url (previews, staging)"},
 		},
 		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
-			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer, Logger: env.logger})
+			checker := healthcheck.New(healthcheck.Options{Reporter: env.renderer}) // every attempt is an event
 			results, err := healthcheck.Verify(ctx, checker, env.services, c.String(flagBaseURL))
 			doc := env.document(err)
 			doc.Health = &result.HealthSummary{BaseURL: c.String(flagBaseURL)}
@@ -41,5 +41,5 @@ EXAMPLES:
 			}
 			return env.finish(doc, err)
 		}),
-	})
+	}, viewFlags, configFlags)
 }

@@ -71,7 +71,7 @@ EXAMPLES:
 			_, err := fmt.Fprintf(c.App.Writer, "wrote %s with %s\nnext: review it (health endpoints are commented out), then run: omdeploy preflight --config %s\n", path, what, path)
 			return err
 		}),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }
 
 // discoveryFailure explains why init could not read the services, with the

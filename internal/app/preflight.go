@@ -31,5 +31,5 @@ EXAMPLES:
 			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c))
 			return env.finishRun(checks, nil, err)
 		}),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }

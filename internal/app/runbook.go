@@ -54,7 +54,7 @@ EXAMPLES:
 			}
 			return err
 		}),
-	})
+	}, []string{flagOutput})
 }
 
 // selectEntries keeps the entries named by args, each an ID or an area, in

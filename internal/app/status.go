@@ -32,7 +32,7 @@ EXAMPLES:
 			doc.Services, doc.Status = statusServices(statuses), statuses
 			return env.finish(doc, err)
 		}),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }
 
 // statusServices fills the contract's services[] from the PRIMARY

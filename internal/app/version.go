@@ -30,5 +30,5 @@ func versionCommand(d deps, b Build) *cli.Command {
 				return env.finish(doc, nil)
 			})(c)
 		},
-	})
+	}, []string{flagOutput})
 }

@@ -20,7 +20,7 @@ EXAMPLES:
    omdeploy wait --service tech-gateway --timeout 10m`,
 		Flags:  engineFlags(),
 		Action: runPipeline(d, pipeline.Wait),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }
 
 func rollbackCommand(d deps) *cli.Command {
@@ -34,8 +34,8 @@ EXAMPLES:
    omdeploy rollback --service tech-gateway
    omdeploy rollback --service tech-gateway --to-revision 41`,
 		Flags: append([]cli.Flag{
-			&cli.IntFlag{Name: flagToRevision, Usage: "revision `N` of the family to return to (default: the previous one)"},
+			&cli.IntFlag{Name: flagToRevision, Usage: "return to revision `N` of the family", DefaultText: "the previous one"},
 		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Rollback),
-	})
+	}, viewFlags, configFlags, awsFlags)
 }

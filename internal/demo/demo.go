@@ -203,7 +203,7 @@ func (e *Env) Pipeline(opts Options) pipeline.Options {
 		Health: healthcheck.New(healthcheck.Options{
 			MinBackoff: scale(healthcheck.DefaultMinBackoff, opts.Speed),
 			MaxBackoff: scale(healthcheck.DefaultMaxBackoff, opts.Speed),
-			Reporter:   rep, Logger: opts.Logger,
+			Reporter:   rep, // every attempt is an event: no logger, or each is recorded twice
 		}),
 		Clock:    e.Clock,
 		Reporter: rep,

@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -67,8 +68,8 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-	} else if opts.AWS.Err != nil {
-		return res, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	} else if err := opts.AWS.Unavailable(); err != nil {
+		return res, err
 	}
 	dres, err := deploy.Deploy(ctx, opts.engine())
 	res.Services = dres.Services
@@ -77,6 +78,13 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 
 // Preflight runs the checklist alone, as `omdeploy preflight` does.
 func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
+	if errors.Is(opts.AWS.Err, ErrNoRegion) {
+		c := regionCheck()
+		if opts.Reporter != nil {
+			opts.Reporter.Report(event.CheckFinished{ID: c.ID, Status: c.Status, Message: c.Message, RunbookID: c.RunbookID, Fix: c.Fix})
+		}
+		return []preflight.Check{c}, opts.AWS.Unavailable()
+	}
 	checks, err := preflight.Run(ctx, preflight.Options{
 		Config:          opts.Config,
 		Services:        opts.Services,
@@ -109,8 +117,8 @@ func Rollback(ctx context.Context, opts Options) (Result, error) {
 
 // Status describes the services as they run now.
 func Status(ctx context.Context, opts Options) ([]deploy.ServiceStatus, error) {
-	if opts.AWS.Err != nil {
-		return nil, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	if err := opts.AWS.Unavailable(); err != nil {
+		return nil, err
 	}
 	return deploy.Status(ctx, opts.engine())
 }
@@ -118,8 +126,8 @@ func Status(ctx context.Context, opts Options) ([]deploy.ServiceStatus, error) {
 // engineOnly runs one engine command that has no preflight: without AWS
 // clients it cannot start, and says why at the preflight stage.
 func engineOnly(ctx context.Context, opts Options, fn func(context.Context, deploy.Options) (deploy.Result, error)) (Result, error) {
-	if opts.AWS.Err != nil {
-		return Result{}, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
+	if err := opts.AWS.Unavailable(); err != nil {
+		return Result{}, err
 	}
 	dres, err := fn(ctx, opts.engine())
 	return Result{Services: dres.Services}, err

@@ -155,3 +155,65 @@ func bashSyntax(t *testing.T, where, script string) {
 		t.Errorf("%s: bash -n: %v: %s", where, err, out)
 	}
 }
+
+// TestActionRunStep runs the action's "Run omdeploy" script with a stub
+// that prints its arguments: the inputs become the flags the description
+// promises.
+func TestActionRunStep(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFile
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatal(err)
+	}
+	var script string
+	for _, s := range a.Runs.Steps {
+		if s.ID == "run" {
+			script = s.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("no step with id run")
+	}
+	stub := filepath.Join(t.TempDir(), "omdeploy")
+	if err := os.WriteFile(stub, []byte("#!/bin/sh\n[ \"$1\" = version ] || echo \"$*\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		env   []string
+		want  string
+		error bool
+	}{
+		{name: "force alone", env: []string{"IN_FORCE=true"}, want: "deploy --config omdeploy.yaml --force-new-deployment"},
+		{name: "tag", env: []string{"IN_TAG=abc", "IN_FORCE=false"}, want: "deploy --config omdeploy.yaml --tag abc"},
+		{name: "image and force", env: []string{"IN_IMAGE=r:v2", "IN_FORCE=true", "IN_SERVICES=web,api"},
+			want: "deploy --config omdeploy.yaml --service web --service api --image r:v2 --force-new-deployment"},
+		{name: "nothing", env: nil, want: "deploy --config omdeploy.yaml"},
+		{name: "bad force", env: []string{"IN_FORCE=yes"}, error: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bash, "-c", script)
+			// The runner sets every input's variable, empty when not given.
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "OMDEPLOY=" + stub, "IN_COMMAND=deploy", "IN_CONFIG=omdeploy.yaml",
+				"IN_IMAGE=", "IN_TAG=", "IN_FORCE=false", "IN_SERVICES=", "IN_ARGS="}, tt.env...)
+			out, err := cmd.CombinedOutput()
+			if tt.error {
+				if err == nil || !strings.Contains(string(out), "expected true or false") {
+					t.Fatalf("err %v, output %q: want the input refused", err, out)
+				}
+				return
+			}
+			if err != nil || strings.TrimSpace(string(out)) != tt.want {
+				t.Fatalf("err %v, ran %q, want %q", err, strings.TrimSpace(string(out)), tt.want)
+			}
+		})
+	}
+}

@@ -43,6 +43,9 @@ func Summary(d result.Document) string {
 			}
 			b.WriteString("\n")
 		}
+		if d.DryRun && s.Plan != nil {
+			planText(&b, s.Plan)
+		}
 		if s.DeploymentID != "" {
 			fmt.Fprintf(&b, "  deployment: %s %s\n", s.DeploymentID, s.RolloutState)
 		}
@@ -60,10 +63,33 @@ func Summary(d result.Document) string {
 			fmt.Fprintf(&b, "  error: %s\n", s.Error)
 		}
 	}
-	if d.OK {
+	if d.OK && d.DryRun {
+		fmt.Fprintf(&b, "%s --dry-run: ok, nothing was changed (%s)\n", d.Command, roundDuration(d.Duration))
+	} else if d.OK {
 		fmt.Fprintf(&b, "%s: ok (%s)\n", d.Command, roundDuration(d.Duration))
 	} else {
 		fmt.Fprintf(&b, "%s: failed at stage %s, exit code %d: %s\n", d.Command, d.Stage, d.ExitCode, d.Error)
 	}
 	return b.String()
+}
+
+// planText writes what a dry run would do: each container's image, old to
+// new, and the revision that would be registered or reused.
+func planText(b *strings.Builder, p *result.Plan) {
+	for _, c := range p.Containers {
+		if c.PreviousImage == c.Image {
+			fmt.Fprintf(b, "  image %s: %s (unchanged)\n", c.Name, c.Image)
+		} else {
+			fmt.Fprintf(b, "  image %s: %s → %s\n", c.Name, c.PreviousImage, c.Image)
+		}
+	}
+	if p.Reused {
+		rev := shortARN(p.CurrentTaskDefinition)
+		if _, n, ok := strings.Cut(rev, ":"); ok {
+			rev = n
+		}
+		fmt.Fprintf(b, "  unchanged: reuses revision %s (%s)\n", rev, shortARN(p.CurrentTaskDefinition))
+		return
+	}
+	fmt.Fprintf(b, "  would register: %s (current %s)\n", p.TaskDefinition, shortARN(p.CurrentTaskDefinition))
 }

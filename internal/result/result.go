@@ -47,6 +47,9 @@ type Document struct {
 	Checks   []Check       `json:"checks"`
 	Services []Service     `json:"services"`
 	Duration time.Duration `json:"duration_ns"`
+	// DryRun is true when the command planned and wrote nothing (deploy
+	// --dry-run): services[].plan says what a deploy would do.
+	DryRun bool `json:"dry_run,omitempty"`
 
 	Status  []ServiceStatus `json:"status,omitempty"`  // omdeploy status: each service as AWS has it
 	Runbook []RunbookEntry  `json:"runbook,omitempty"` // omdeploy runbook: the entries asked for
@@ -131,6 +134,33 @@ type Service struct {
 	// Diagnosis explains a failed deployment: its stopped tasks, exit codes
 	// and last log lines.
 	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+	// Plan is what the deploy planned before it wrote anything; with
+	// --dry-run it is all that happened.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Plan is the revision a deploy uses and the images it changes. It is the
+// image-and-revision part of a plan; a field-level diff of the task
+// definition joins it as another field.
+type Plan struct {
+	// CurrentTaskDefinition is the ARN the service runs now.
+	CurrentTaskDefinition string `json:"current_task_definition"`
+	// TaskDefinition is the revision the deploy uses: the current ARN when
+	// reused, "family:N" when a dry run would register N, else the ARN
+	// registered.
+	TaskDefinition string `json:"task_definition,omitempty"`
+	// Reused is true when the task definition is unchanged and the current
+	// revision is deployed again.
+	Reused bool `json:"reused"`
+	// Containers are the containers whose image the deploy sets.
+	Containers []ContainerPlan `json:"containers"`
+}
+
+// ContainerPlan is one container's image before and after.
+type ContainerPlan struct {
+	Name          string `json:"name"`
+	PreviousImage string `json:"previous_image"`
+	Image         string `json:"image"`
 }
 
 // Health is the verdict for one health endpoint. URLs are redacted.

@@ -3,6 +3,7 @@ package runbook
 // IDs of failures in how omdeploy itself is run.
 const (
 	ConfigInvalid = "config.invalid"
+	CLIUsage      = "operator.usage"
 	ScriptNotExec = "operator.not-executable"
 	DebugLoop     = "operator.debug-loop"
 	Interrupted   = "operator.interrupted"
@@ -17,6 +18,13 @@ var operatorEntries = []Entry{
 		Symptom:   "omdeploy exits 2 and names FILE:LINE:COL.",
 		Diagnosis: "An unknown key (often a typo), a wrong type, a missing required field, a bad duration or URL, or an unset ${VAR}.",
 		Fix:       "Edit the config at the position shown; the message says what was expected there. Export the named variable, or give it a default with ${VAR:-default}.",
+	},
+	{
+		ID:        CLIUsage,
+		Title:     "The command line is not understood",
+		Symptom:   "omdeploy exits 2 with a usage line before doing anything: an unknown command or flag, or a flag value it cannot read.",
+		Diagnosis: "A typo in a command or flag name, a flag given to a command that does not take it, or a flag from another version of omdeploy.",
+		Fix:       "Use the suggested name if one is shown. `omdeploy --help` lists the commands; `omdeploy COMMAND --help` lists that command's flags.",
 	},
 	{
 		ID:        ScriptNotExec,
