@@ -10,7 +10,7 @@ fuzztime=${1:-30s}
 targets=(
 	./config/:FuzzParse
 	./config/:FuzzExpand
-	./deploy/:FuzzImage
+	./internal/imageref/:FuzzImage
 	./healthcheck/:FuzzClassify
 	./healthcheck/:FuzzRedact
 )
