@@ -11,6 +11,7 @@ targets=(
 	./config/:FuzzParse
 	./config/:FuzzExpand
 	./internal/imageref/:FuzzImage
+	./internal/registry/:FuzzParseManifest
 	./internal/secretref/:FuzzParse
 	./healthcheck/:FuzzClassify
 	./healthcheck/:FuzzRedact
