@@ -12,6 +12,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/registry"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -40,6 +41,7 @@ type runner struct {
 	rep    event.Reporter
 	git    gitRunner
 	health *healthcheck.Checker
+	reg    RegistryAPI
 	ident  lazy[identity]
 	caller lazy[principal]
 }
@@ -75,6 +77,10 @@ func newRunner(opts Options) *runner {
 	// One client for the run's baseline GETs; no reporter, since the
 	// probe's verdict is shown as the health.contract check.
 	r.health = healthcheck.New(healthcheck.Options{AttemptTimeout: baselineTimeout, Logger: r.log})
+	r.reg = opts.Registry
+	if r.reg == nil {
+		r.reg = registry.New(registry.Options{AttemptTimeout: callTimeout, Logger: r.log})
+	}
 	r.ident.fetch = r.resolveIdentity
 	r.caller.fetch = r.resolvePrincipal
 	return r
@@ -102,6 +108,9 @@ func (r *runner) plan() []job {
 	if len(cfg.SSMParameters) > 0 {
 		jobs = append(jobs, job{id: IDSSMParameters, run: r.checkConfigParameters})
 	}
+	if hasSecretsManagerRefs(cfg.SSMParameters) {
+		jobs = append(jobs, job{id: IDSecretsExist, run: r.checkConfigSecrets})
+	}
 	jobs = append(jobs, job{id: IDSecretsIgnored, run: r.checkSecrets})
 
 	services := r.opts.Services
@@ -121,8 +130,10 @@ func (r *runner) plan() []job {
 		jobs = append(jobs,
 			job{id: IDIAMPermissions, service: svc.Name, run: s.checkPermissions},
 			job{id: IDSSMParameters, service: svc.Name, run: s.checkParameters},
+			job{id: IDSecretsExist, service: svc.Name, run: s.checkSecretsManager},
 			job{id: IDECSCluster, service: svc.Name, run: s.checkCluster},
 			job{id: IDECSService, service: svc.Name, run: s.checkService},
+			job{id: IDImagesExist, service: svc.Name, run: s.checkImages},
 			job{id: IDLogsGroup, service: svc.Name, run: s.checkLogGroups},
 			job{id: IDHealthContract, service: svc.Name, run: func(ctx context.Context) Check { return r.checkHealth(ctx, svc) }},
 		)

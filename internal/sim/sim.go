@@ -49,6 +49,8 @@ type Sim struct {
 	denied    map[string]bool
 	faults    map[string]error // action -> the error every call gets
 	onTag     map[string]Rollout
+	repos     map[string][]*ecrImage // ECR repository -> images; see artifacts.go
+	secrets   map[string]*secret     // Secrets Manager name -> secret
 }
 
 type throttle struct {
