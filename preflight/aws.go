@@ -63,10 +63,10 @@ var (
 	_ ECRAPI            = (*ecr.Client)(nil)
 	_ SecretsManagerAPI = (*secretsmanager.Client)(nil)
 	_ STSAPI            = (*sts.Client)(nil)
-	_ IAMAPI  = (*iam.Client)(nil)
-	_ ECSAPI  = (*ecs.Client)(nil)
-	_ SSMAPI  = (*ssm.Client)(nil)
-	_ LogsAPI = (*cloudwatchlogs.Client)(nil)
+	_ IAMAPI            = (*iam.Client)(nil)
+	_ ECSAPI            = (*ecs.Client)(nil)
+	_ SSMAPI            = (*ssm.Client)(nil)
+	_ LogsAPI           = (*cloudwatchlogs.Client)(nil)
 )
 
 // AWSAPIs is everything the checklist asks of AWS, as interfaces so tests

@@ -190,9 +190,15 @@ func (r *runner) lookupImage(ctx context.Context, image string, want registry.Pl
 		return v
 	}
 	v.resolved.Digest = m.Digest
-	what := ref.Repository + ":" + ref.TagOrLatest()
+	// ECR images are named by repository and region, the rest by their
+	// full reference, which says the registry.
+	ver := ":" + ref.TagOrLatest()
 	if ref.Digest != "" {
-		what = ref.Repository + "@" + ref.Digest
+		ver = "@" + ref.Digest
+	}
+	what := ref.Registry + "/" + ref.Repository + ver
+	if loc, ok := imageref.ECROf(ref); ok {
+		what = fmt.Sprintf("ECR %s%s (%s)", ref.Repository, ver, loc.Region)
 	}
 	platforms, why := r.platforms(ctx, ref, m)
 	for _, p := range platforms {
