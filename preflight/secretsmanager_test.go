@@ -76,7 +76,7 @@ func TestSecretsExist(t *testing.T) {
 		},
 		{
 			name: "no version in AWSCURRENT (a secret never given a value)", secrets: []string{testSecret},
-			breakIt: func(w *world) { w.art.secrets[testSecret].VersionIdsToStages = nil },
+			breakIt:    func(w *world) { w.art.secrets[testSecret].VersionIdsToStages = nil },
 			wantStatus: event.StatusFail, wantRunbook: runbook.SecretVersionMissing, wantInMsg: []string{"has no version in stage AWSCURRENT"},
 		},
 		{
