@@ -77,6 +77,10 @@ type AWSAPIs struct {
 	Region       string // the run's region; "" fails aws.region
 	RegionSource string // where Region came from (awsx.RegionFrom*)
 	Profile      string // the named profile, for fixes; "" is the default chain
+	// Endpoint is the endpoint override (an emulator), "" for AWS. With
+	// one, images.exist asks no registry outside it: the run is against a
+	// stand-in account, and its tests must not reach the internet.
+	Endpoint string
 
 	// Credentials, when set, is resolved first so that an SSO or profile
 	// problem is reported as such rather than as a failed STS call.
@@ -100,6 +104,7 @@ func FromClients(c *awsx.Clients) *AWSAPIs {
 		Region:       c.Region,
 		RegionSource: c.RegionSource,
 		Profile:      c.Profile,
+		Endpoint:     c.Endpoint(),
 		Credentials:  c.Config.Credentials,
 		STS:          c.STS,
 		IAM:          c.IAM,

@@ -43,7 +43,30 @@ type RegistryAPI interface {
 	ConfigAt(ctx context.Context, url string) (registry.Platform, error)
 }
 
-var _ RegistryAPI = (*registry.Client)(nil)
+var (
+	_ RegistryAPI = (*registry.Client)(nil)
+	_ RegistryAPI = noRegistry{}
+)
+
+// noRegistry answers for the registries a run must not ask, with the
+// reason, which images.exist reports as a skip (or, for an ECR config
+// blob, as a platform not verified).
+type noRegistry struct{ why string }
+
+func (n noRegistry) Resolve(context.Context, imageref.Ref) (registry.Manifest, error) {
+	return registry.Manifest{}, fmt.Errorf("%w: %s", errNotAsked, n.why)
+}
+
+func (n noRegistry) Platform(context.Context, imageref.Ref, string) (registry.Platform, error) {
+	return registry.Platform{}, fmt.Errorf("%w: %s", errNotAsked, n.why)
+}
+
+func (n noRegistry) ConfigAt(context.Context, string) (registry.Platform, error) {
+	return registry.Platform{}, fmt.Errorf("%w: %s", errNotAsked, n.why)
+}
+
+// errNotAsked is noRegistry's answer.
+var errNotAsked = errors.New("registry not asked")
 
 // imageVerdict is what one image's lookup found.
 type imageVerdict struct {
@@ -351,7 +374,7 @@ func (r *runner) lookupRegistry(ctx context.Context, ref imageref.Ref) (registry
 		return m, imageVerdict{status: event.StatusFail, runbookID: runbook.ImageMissing,
 			vars: map[string]string{"image": ref.String(), "lookup": fmt.Sprintf("`docker manifest inspect %s`, or the registry's web page", ref.String())},
 			text: fmt.Sprintf("%s not found in %s: %v", what, ref.Registry, err)}
-	case errors.Is(err, registry.ErrAuthRequired):
+	case errors.Is(err, registry.ErrAuthRequired), errors.Is(err, errNotAsked):
 		return m, imageVerdict{status: event.StatusSkip, text: fmt.Sprintf("%s not checked: %v", what, err)}
 	case err != nil:
 		if ctx.Err() != nil {

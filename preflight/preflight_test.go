@@ -213,7 +213,7 @@ func TestRunInterrupted(t *testing.T) {
 	g := hermeticGit(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Run(ctx, Options{Config: testConfig(t, g), AWS: w.apis(), git: g})
+	_, err := Run(ctx, Options{Config: testConfig(t, g), AWS: w.apis(), Registry: w.art, git: g})
 	if failure.ExitCode(err) != failure.ExitInterrupted {
 		t.Fatalf("exit = %d (%v), want 130", failure.ExitCode(err), err)
 	}

@@ -78,7 +78,11 @@ func newRunner(opts Options) *runner {
 	// probe's verdict is shown as the health.contract check.
 	r.health = healthcheck.New(healthcheck.Options{AttemptTimeout: baselineTimeout, Logger: r.log})
 	r.reg = opts.Registry
-	if r.reg == nil {
+	switch {
+	case r.reg != nil:
+	case r.aws != nil && r.aws.Endpoint != "":
+		r.reg = noRegistry{why: "AWS calls go to the endpoint override " + r.aws.Endpoint + ", so no registry outside it is asked"}
+	default:
 		r.reg = registry.New(registry.Options{AttemptTimeout: callTimeout, Logger: r.log})
 	}
 	r.ident.fetch = r.resolveIdentity

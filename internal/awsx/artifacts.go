@@ -36,3 +36,7 @@ func (c *Clients) SecretsManagerIn(region string) *secretsmanager.Client {
 	c.smIn[region] = cl
 	return cl
 }
+
+// Endpoint is the endpoint override every client uses (an emulator such as
+// moto or LocalStack), or "" when the clients talk to AWS.
+func (c *Clients) Endpoint() string { return c.endpoint }
