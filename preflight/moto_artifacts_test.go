@@ -119,7 +119,9 @@ func TestMotoImagesAndSecrets(t *testing.T) {
 				return []string{"arn:aws:secretsmanager:us-east-1:123456789012:secret:" + testenv.Unique("gone") + "-AbCdEf"}
 			},
 			wantExit: failure.ExitPreflight, id: IDSecretsExist, status: event.StatusFail, runbook: runbook.SecretMissing,
-			inMsg: func(o *Options) []string { return []string{"secret arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-", "not found in us-east-1"} },
+			inMsg: func(o *Options) []string {
+				return []string{"secret arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-", "not found in us-east-1"}
+			},
 		},
 		{
 			name: "version stage missing",
