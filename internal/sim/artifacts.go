@@ -47,6 +47,30 @@ func (s *Sim) PushImage(image string, platforms ...string) string {
 	if err != nil || ref.Registry != Registry || ref.Tag == "" {
 		panic(fmt.Sprintf("sim: PushImage(%q): want %s/REPO:TAG", image, Registry))
 	}
+	body := indexManifest(image, platforms)
+	sum := sha256.Sum256([]byte(body))
+	img := &ecrImage{digest: "sha256:" + hex.EncodeToString(sum[:]), tags: []string{ref.Tag}, manifest: body}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.repos == nil {
+		s.repos = map[string][]*ecrImage{}
+	}
+	imgs := s.repos[ref.Repository]
+	for _, old := range imgs {
+		old.tags = slices.DeleteFunc(old.tags, func(t string) bool { return t == ref.Tag })
+	}
+	s.repos[ref.Repository] = append(imgs, img)
+	return img.digest
+}
+
+// manifestFor is the index PushImage stores for image with the demo's
+// platforms, for a test that pushes the same to moto.
+func (s *Sim) manifestFor(image string) string { return indexManifest(image, DemoPlatforms) }
+
+// indexManifest is an OCI index listing platforms ("linux/amd64" when none
+// are given), each entry's digest derived from image and platform.
+func indexManifest(image string, platforms []string) string {
 	if len(platforms) == 0 {
 		platforms = []string{"linux/amd64"}
 	}
@@ -68,20 +92,7 @@ func (s *Sim) PushImage(image string, platforms ...string) string {
 			Platform: registry.Platform{OS: os, Architecture: arch}})
 	}
 	body, _ := json.Marshal(index)
-	sum := sha256.Sum256(body)
-	img := &ecrImage{digest: "sha256:" + hex.EncodeToString(sum[:]), tags: []string{ref.Tag}, manifest: string(body)}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.repos == nil {
-		s.repos = map[string][]*ecrImage{}
-	}
-	imgs := s.repos[ref.Repository]
-	for _, old := range imgs {
-		old.tags = slices.DeleteFunc(old.tags, func(t string) bool { return t == ref.Tag })
-	}
-	s.repos[ref.Repository] = append(imgs, img)
-	return img.digest
+	return string(body)
 }
 
 // BatchGetImage answers with the manifest of each image asked for, or a
