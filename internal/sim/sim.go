@@ -1,4 +1,5 @@
-// Package sim is an in-memory ECS, CloudWatch Logs, STS, SSM and IAM for
+// Package sim is an in-memory ECS, CloudWatch Logs, STS, SSM, IAM, ECR and
+// Secrets Manager (metadata only: no secret values) for
 // tests and for `omdeploy demo`. Rollouts move forward with an injectable
 // clock: state is computed from clock.Now() whenever it is read, with no
 // goroutines, so clock.Real in a testing/synctest bubble runs a
