@@ -126,7 +126,10 @@ func (s *serviceFacts) checkImages(ctx context.Context) Check {
 	}
 	planned, err := s.plannedImages(td.taskDef)
 	if err != nil {
-		return fail(runbook.ConfigInvalid, nil, "service %s (config line %d): %v", s.svc.Name, s.svc.Line, err)
+		// Which container to change is the config's question, and the
+		// deploy stops on it as a config failure (exit 2) before it
+		// registers anything; preflight does not turn it into its own.
+		return skip("images of the new revision unknown: %v", err)
 	}
 	want := wantPlatform(td.taskDef)
 	var verdicts []imageVerdict
@@ -149,48 +152,42 @@ func (s *serviceFacts) checkImages(ctx context.Context) Check {
 }
 
 // summarizeImages makes one check of the images' verdicts: the first
-// failure lends the check its runbook entry; skipped images are named,
-// never passed.
+// failure (else the first warning) lends the check its runbook entry;
+// skipped images are named, never passed.
 func summarizeImages(vs []imageVerdict, taskDef string) Check {
-	var fails, notes, oks []string
-	var first *imageVerdict
-	worst := event.StatusSkip
+	if len(vs) == 0 {
+		return pass("task definition %s runs no container", taskDef)
+	}
+	var firstFail, firstWarn *imageVerdict
+	var fails, oks, notes []string
 	for i, v := range vs {
 		switch v.status {
 		case event.StatusFail:
 			fails = append(fails, v.text)
-			if first == nil {
-				first = &vs[i]
+			if firstFail == nil {
+				firstFail = &vs[i]
 			}
 		case event.StatusWarn:
 			notes = append(notes, v.text)
-			if worst != event.StatusPass {
-				worst = event.StatusWarn
-			}
-			if first == nil || first.status != event.StatusFail {
-				first = &vs[i]
+			if firstWarn == nil {
+				firstWarn = &vs[i]
 			}
 		case event.StatusPass:
 			oks = append(oks, v.text)
-			if worst == event.StatusSkip {
-				worst = event.StatusPass
-			}
 		default:
 			notes = append(notes, v.text)
 		}
 	}
-	all := slices.Concat(fails, oks, notes)
+	msg := strings.Join(slices.Concat(fails, oks, notes), "; ")
 	switch {
-	case len(vs) == 0:
-		return pass("task definition %s runs no container", taskDef)
-	case len(fails) > 0:
-		return fail(first.runbookID, first.vars, "%s", strings.Join(all, "; "))
-	case first != nil && first.status == event.StatusWarn:
-		return warn(first.runbookID, first.vars, "%s", strings.Join(all, "; "))
-	case worst == event.StatusSkip:
-		return skip("%s", strings.Join(all, "; "))
+	case firstFail != nil:
+		return fail(firstFail.runbookID, firstFail.vars, "%s", msg)
+	case firstWarn != nil:
+		return warn(firstWarn.runbookID, firstWarn.vars, "%s", msg)
+	case len(oks) == 0:
+		return skip("%s", msg)
 	}
-	return pass("%s", strings.Join(all, "; "))
+	return pass("%s", msg)
 }
 
 // lookupImage proves one image exists and suits the task's platform.

@@ -121,6 +121,15 @@ func TestImagesExist(t *testing.T) {
 			wantInMsg: []string{"envoy: ghcr.io/org/envoy:v9 not found in ghcr.io", "MANIFEST_UNKNOWN"},
 		},
 		{
+			name: "a failure outranks an earlier warning",
+			breakIt: func(w *world) {
+				w.art.ecrErr = apiErr("AccessDeniedException")
+				setImage(w, 1, "ghcr.io/org/envoy:v9")
+			},
+			wantStatus: event.StatusFail, wantRunbook: runbook.ImageMissing,
+			wantInMsg: []string{"envoy: ghcr.io/org/envoy:v9 not found", "app: could not check tag v1"},
+		},
+		{
 			name:       "BatchGetImage denied cannot tell: warn",
 			breakIt:    func(w *world) { w.art.ecrErr = apiErr("AccessDeniedException") },
 			wantStatus: event.StatusWarn, wantRunbook: runbook.AWSAccessDenied,
@@ -130,7 +139,7 @@ func TestImagesExist(t *testing.T) {
 			name:       "a tag with several containers and none configured is a config failure",
 			breakIt:    func(*world) {},
 			change:     imageref.Change{Tag: "v2"},
-			wantStatus: event.StatusFail, wantRunbook: runbook.ConfigInvalid, wantInMsg: []string{"has 2 containers (app, envoy)"},
+			wantStatus: event.StatusSkip, wantInMsg: []string{"images of the new revision unknown", "has 2 containers (app, envoy)"},
 		},
 		{
 			name:       "an invalid reference fails",
@@ -144,7 +153,7 @@ func TestImagesExist(t *testing.T) {
 			w := ecrWorld()
 			tt.breakIt(w)
 			container := "app"
-			if tt.wantRunbook == runbook.ConfigInvalid {
+			if strings.Contains(tt.name, "none configured") {
 				container = ""
 			}
 			checks, _ := runWorld(t, w, func(o *Options) { o.Change = tt.change; o.Config.Services[0].Container = container })
