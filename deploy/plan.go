@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/omdeploy/omdeploy/internal/imageref"
 )
 
 // plan is the revision a deploy will run: the current task definition with
@@ -28,21 +30,14 @@ func (p plan) changed() bool { return p.oldImage != p.newImage }
 // the image of the target container: image, or the current image retagged
 // with tag. Neither given (--force-new-deployment alone) keeps the image.
 func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, container, image, tag string) (plan, error) {
-	i, err := targetContainer(td, container)
+	i, err := imageref.Target(td, container)
 	if err != nil {
 		return plan{}, err
 	}
 	p := plan{current: td, container: aws.ToString(td.ContainerDefinitions[i].Name), input: registerInput(td, tags)}
 	p.oldImage = aws.ToString(td.ContainerDefinitions[i].Image)
-	switch {
-	case image != "":
-		p.newImage = image
-	case tag != "":
-		if p.newImage, err = withTag(p.oldImage, tag); err != nil {
-			return plan{}, fmt.Errorf("container %s: %w", p.container, err)
-		}
-	default:
-		p.newImage = p.oldImage
+	if p.newImage, err = (imageref.Change{Image: image, Tag: tag}).Apply(p.oldImage); err != nil {
+		return plan{}, fmt.Errorf("container %s: %w", p.container, err)
 	}
 	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
 	return p, nil
@@ -70,31 +65,7 @@ func sortedTags(tags []ecstypes.Tag) []ecstypes.Tag {
 
 // errContainer is a config problem: the config does not say which container
 // to update, or names one the task definition does not have.
-type errContainer struct{ msg string }
-
-func (e *errContainer) Error() string { return e.msg }
-
-// targetContainer finds the container to update: the configured one, or the
-// only one.
-func targetContainer(td ecstypes.TaskDefinition, name string) (int, error) {
-	names := make([]string, len(td.ContainerDefinitions))
-	for i, c := range td.ContainerDefinitions {
-		names[i] = aws.ToString(c.Name)
-		if name != "" && names[i] == name {
-			return i, nil
-		}
-	}
-	arn := aws.ToString(td.TaskDefinitionArn)
-	switch {
-	case len(names) == 0:
-		return 0, &errContainer{fmt.Sprintf("task definition %s has no containers", arn)}
-	case name != "":
-		return 0, &errContainer{fmt.Sprintf("container %q is not in task definition %s (containers: %s); fix `container:` in the config", name, arn, strings.Join(names, ", "))}
-	case len(names) > 1:
-		return 0, &errContainer{fmt.Sprintf("task definition %s has %d containers (%s); set `container:` in the config to the one to update", arn, len(names), strings.Join(names, ", "))}
-	}
-	return 0, nil
-}
+type errContainer = imageref.ContainerError
 
 // registerInput copies every field RegisterTaskDefinition accepts from td.
 // What ECS sets itself (ARN, revision, status, requiresAttributes,

@@ -5,8 +5,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -43,12 +45,28 @@ type LogsAPI interface {
 	DescribeLogGroups(ctx context.Context, in *cloudwatchlogs.DescribeLogGroupsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
 }
 
+// ECRAPI is the part of ECR the images.exist check calls: the manifest an
+// image reference names, and where its config blob can be read.
+type ECRAPI interface {
+	BatchGetImage(ctx context.Context, in *ecr.BatchGetImageInput, optFns ...func(*ecr.Options)) (*ecr.BatchGetImageOutput, error)
+	GetDownloadUrlForLayer(ctx context.Context, in *ecr.GetDownloadUrlForLayerInput, optFns ...func(*ecr.Options)) (*ecr.GetDownloadUrlForLayerOutput, error)
+}
+
+// SecretsManagerAPI is the part of Secrets Manager the secrets.exist check
+// calls. It has no GetSecretValue, on purpose: existence is the question,
+// and a value read is a value that can leak.
+type SecretsManagerAPI interface {
+	DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+}
+
 var (
-	_ STSAPI  = (*sts.Client)(nil)
-	_ IAMAPI  = (*iam.Client)(nil)
-	_ ECSAPI  = (*ecs.Client)(nil)
-	_ SSMAPI  = (*ssm.Client)(nil)
-	_ LogsAPI = (*cloudwatchlogs.Client)(nil)
+	_ ECRAPI            = (*ecr.Client)(nil)
+	_ SecretsManagerAPI = (*secretsmanager.Client)(nil)
+	_ STSAPI            = (*sts.Client)(nil)
+	_ IAMAPI            = (*iam.Client)(nil)
+	_ ECSAPI            = (*ecs.Client)(nil)
+	_ SSMAPI            = (*ssm.Client)(nil)
+	_ LogsAPI           = (*cloudwatchlogs.Client)(nil)
 )
 
 // AWSAPIs is everything the checklist asks of AWS, as interfaces so tests
@@ -59,6 +77,10 @@ type AWSAPIs struct {
 	Region       string // the run's region; "" fails aws.region
 	RegionSource string // where Region came from (awsx.RegionFrom*)
 	Profile      string // the named profile, for fixes; "" is the default chain
+	// Endpoint is the endpoint override (an emulator), "" for AWS. With
+	// one, images.exist asks no registry outside it: the run is against a
+	// stand-in account, and its tests must not reach the internet.
+	Endpoint string
 
 	// Credentials, when set, is resolved first so that an SSO or profile
 	// problem is reported as such rather than as a failed STS call.
@@ -69,6 +91,11 @@ type AWSAPIs struct {
 	ECS    ECSAPI
 	SSMIn  func(region string) SSMAPI
 	LogsIn func(region string) LogsAPI
+	// ECRIn and SecretsIn reach an image's registry and a secret in the
+	// region their names carry; nil skips images.exist's ECR lookups and
+	// secrets.exist.
+	ECRIn     func(region string) ECRAPI
+	SecretsIn func(region string) SecretsManagerAPI
 }
 
 // FromClients adapts the run's SDK clients.
@@ -77,11 +104,14 @@ func FromClients(c *awsx.Clients) *AWSAPIs {
 		Region:       c.Region,
 		RegionSource: c.RegionSource,
 		Profile:      c.Profile,
+		Endpoint:     c.Endpoint(),
 		Credentials:  c.Config.Credentials,
 		STS:          c.STS,
 		IAM:          c.IAM,
 		ECS:          c.ECS,
 		SSMIn:        func(region string) SSMAPI { return c.SSMIn(region) },
 		LogsIn:       func(region string) LogsAPI { return c.LogsIn(region) },
+		ECRIn:        func(region string) ECRAPI { return c.ECRIn(region) },
+		SecretsIn:    func(region string) SecretsManagerAPI { return c.SecretsManagerIn(region) },
 	}
 }

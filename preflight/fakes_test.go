@@ -127,6 +127,8 @@ type world struct {
 	ssmErr        error
 	logGroups     map[string][]string // region -> groups
 
+	art *artifacts // ECR, other registries, Secrets Manager
+
 	mu        sync.Mutex
 	ssmCalls  []ssmCall
 	simInputs []*iam.SimulatePrincipalPolicyInput
@@ -161,16 +163,18 @@ func newWorld() *world {
 			ContainerDefinitions: []ecstypes.ContainerDefinition{
 				{
 					Name:    aws.String("app"),
+					Image:   aws.String(testGHCRImage),
 					Secrets: []ecstypes.Secret{{Name: aws.String("DB_URL"), ValueFrom: aws.String("/tech/db-url")}},
 					LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
 						"awslogs-group": "/ecs/tech", "awslogs-region": testRegion, "awslogs-stream-prefix": "ecs",
 					}},
 				},
-				{Name: aws.String("envoy")},
+				{Name: aws.String("envoy"), Image: aws.String(testSidecar)},
 			},
 		},
 		params:    map[string][]string{testRegion: {"/tech/db-url", "/shared/api-key"}},
 		logGroups: map[string][]string{testRegion: {"/ecs/tech", "/ecs/tech-old"}},
+		art:       newArtifacts(),
 	}
 }
 
@@ -247,6 +251,8 @@ func (w *world) apis() *AWSAPIs {
 				return out, nil
 			}}
 		},
+		ECRIn:     w.art.ecrIn,
+		SecretsIn: w.art.secretsIn,
 		LogsIn: func(region string) LogsAPI {
 			return &fakeLogs{DescribeLogGroupsFunc: func(_ context.Context, in *cloudwatchlogs.DescribeLogGroupsInput) (*cloudwatchlogs.DescribeLogGroupsOutput, error) {
 				out := &cloudwatchlogs.DescribeLogGroupsOutput{}

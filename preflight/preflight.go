@@ -20,6 +20,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
@@ -36,6 +37,8 @@ const (
 	IDECSService     = "ecs.service"
 	IDLogsGroup      = "logs.group"
 	IDHealthContract = "health.contract"
+	IDSecretsExist   = "secrets.exist"
+	IDImagesExist    = "images.exist"
 )
 
 // Defaults of Options.
@@ -73,6 +76,14 @@ type Options struct {
 	Reporter        event.Reporter
 	Logger          *slog.Logger
 	Clock           clock.Clock // default clock.Real; timestamps and durations
+
+	// Change is the run's change to the target container's image (deploy
+	// --image or --tag); images.exist checks the images the new revision
+	// will run with it applied. Zero: the current images.
+	Change imageref.Change
+	// Registry asks registries other than ECR (and reads ECR's config
+	// blobs); nil builds the anonymous registry client.
+	Registry RegistryAPI
 
 	git gitRunner // tests make git hermetic through its env
 }

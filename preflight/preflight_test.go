@@ -23,7 +23,7 @@ import (
 func runWorld(t *testing.T, w *world, mutate func(*Options)) ([]Check, error) {
 	t.Helper()
 	g := hermeticGit(t)
-	opts := Options{Config: testConfig(t, g), AWS: w.apis(), git: g}
+	opts := Options{Config: testConfig(t, g), AWS: w.apis(), Registry: w.art, git: g}
 	if mutate != nil {
 		mutate(&opts)
 	}
@@ -44,8 +44,9 @@ func TestRunAllPass(t *testing.T) {
 	}
 	wantOrder := []string{
 		IDCredentials, IDIdentity, IDRegion, IDIAMPermissions, IDSSMParameters, IDSecretsIgnored,
-		testService + "/" + IDIAMPermissions, testService + "/" + IDSSMParameters, testService + "/" + IDECSCluster,
-		testService + "/" + IDECSService, testService + "/" + IDLogsGroup, testService + "/" + IDHealthContract,
+		testService + "/" + IDIAMPermissions, testService + "/" + IDSSMParameters, testService + "/" + IDSecretsExist,
+		testService + "/" + IDECSCluster, testService + "/" + IDECSService, testService + "/" + IDImagesExist,
+		testService + "/" + IDLogsGroup, testService + "/" + IDHealthContract,
 	}
 	var got []string
 	for _, c := range checks {
@@ -212,7 +213,7 @@ func TestRunInterrupted(t *testing.T) {
 	g := hermeticGit(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Run(ctx, Options{Config: testConfig(t, g), AWS: w.apis(), git: g})
+	_, err := Run(ctx, Options{Config: testConfig(t, g), AWS: w.apis(), Registry: w.art, git: g})
 	if failure.ExitCode(err) != failure.ExitInterrupted {
 		t.Fatalf("exit = %d (%v), want 130", failure.ExitCode(err), err)
 	}

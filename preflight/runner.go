@@ -12,6 +12,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/registry"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -40,6 +41,7 @@ type runner struct {
 	rep    event.Reporter
 	git    gitRunner
 	health *healthcheck.Checker
+	reg    RegistryAPI
 	ident  lazy[identity]
 	caller lazy[principal]
 }
@@ -76,6 +78,14 @@ func newRunner(opts Options) *runner {
 	// the probe's verdict is shown as the health.contract check (a record
 	// of its own would say the same in another shape).
 	r.health = healthcheck.New(healthcheck.Options{AttemptTimeout: baselineTimeout})
+	r.reg = opts.Registry
+	switch {
+	case r.reg != nil:
+	case r.aws != nil && r.aws.Endpoint != "":
+		r.reg = noRegistry{why: "AWS calls go to the endpoint override " + r.aws.Endpoint + ", so no registry outside it is asked"}
+	default:
+		r.reg = registry.New(registry.Options{AttemptTimeout: callTimeout, Logger: r.log})
+	}
 	r.ident.fetch = r.resolveIdentity
 	r.caller.fetch = r.resolvePrincipal
 	return r
@@ -103,6 +113,9 @@ func (r *runner) plan() []job {
 	if len(cfg.SSMParameters) > 0 {
 		jobs = append(jobs, job{id: IDSSMParameters, run: r.checkConfigParameters})
 	}
+	if hasSecretsManagerRefs(cfg.SSMParameters) {
+		jobs = append(jobs, job{id: IDSecretsExist, run: r.checkConfigSecrets})
+	}
 	jobs = append(jobs, job{id: IDSecretsIgnored, run: r.checkSecrets})
 
 	services := r.opts.Services
@@ -122,8 +135,10 @@ func (r *runner) plan() []job {
 		jobs = append(jobs,
 			job{id: IDIAMPermissions, service: svc.Name, run: s.checkPermissions},
 			job{id: IDSSMParameters, service: svc.Name, run: s.checkParameters},
+			job{id: IDSecretsExist, service: svc.Name, run: s.checkSecretsManager},
 			job{id: IDECSCluster, service: svc.Name, run: s.checkCluster},
 			job{id: IDECSService, service: svc.Name, run: s.checkService},
+			job{id: IDImagesExist, service: svc.Name, run: s.checkImages},
 			job{id: IDLogsGroup, service: svc.Name, run: s.checkLogGroups},
 			job{id: IDHealthContract, service: svc.Name, run: func(ctx context.Context) Check { return r.checkHealth(ctx, svc) }},
 		)

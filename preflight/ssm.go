@@ -174,9 +174,9 @@ func (r *runner) checkRefs(ctx context.Context, values []string, origin string) 
 	}
 	smNote := ""
 	if n := len(refs.secretsManager); n > 0 {
-		smNote = fmt.Sprintf("%d Secrets Manager secret(s) not checked (omdeploy does not call Secrets Manager): %s", n, strings.Join(refs.secretsManager, ", "))
+		smNote = fmt.Sprintf("%d Secrets Manager secret(s) checked by %s", n, IDSecretsExist)
 		if total == 0 {
-			return skip("%s references no SSM parameter; %s", origin, smNote)
+			return pass("%s references no SSM parameter; %s", origin, smNote)
 		}
 		smNote = "; " + smNote
 	}

@@ -62,9 +62,9 @@ func TestSSMParameters(t *testing.T) {
 			wantInMsg: []string{"missing in eu-west-1: " + euARN},
 		},
 		{
-			name:       "Secrets Manager references are reported, not passed",
+			name:       "Secrets Manager references are left to secrets.exist",
 			breakIt:    func(w *world) { setSecrets(w, smARN) },
-			wantStatus: event.StatusSkip, wantInMsg: []string{"1 Secrets Manager secret(s) not checked", smARN},
+			wantStatus: event.StatusPass, wantInMsg: []string{"references no SSM parameter; 1 Secrets Manager secret(s) checked by secrets.exist"},
 		},
 		{
 			name:       "no secrets",

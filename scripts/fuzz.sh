@@ -10,7 +10,9 @@ fuzztime=${1:-30s}
 targets=(
 	./config/:FuzzParse
 	./config/:FuzzExpand
-	./deploy/:FuzzImage
+	./internal/imageref/:FuzzImage
+	./internal/registry/:FuzzParseManifest
+	./internal/secretref/:FuzzParse
 	./healthcheck/:FuzzClassify
 	./healthcheck/:FuzzRedact
 )

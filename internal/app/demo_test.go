@@ -45,6 +45,7 @@ func TestDemoScenarios(t *testing.T) {
 		"phantom-route":         {"/api/health", "404 Not Found", "[web] warn health.contract", "[web] rolling back"},
 		"health-503-then-ok":    {"[web] done"},
 		"missing-ssm-parameter": {"fail ssm.parameters", "/demo/api/DB_PASSWORD_V2"},
+		"missing-image":         {"[web] fail images.exist", "tag missing not found in ECR repository demo/web (account 123456789012, us-east-1)", "aws ecr describe-images"},
 		"tracked-secret":        {"fail secrets.gitignore", "git tracks .secrets/db.env", "`git rm -r --cached -- .secrets/db.env`"},
 		"expired-token":         {"fail aws.credentials", "ExpiredToken", "aws sso login"},
 		"timeout":               {"did not finish within 8s", "[worker] rolling back"},

@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -56,6 +58,8 @@ type Clients struct {
 	mu       sync.Mutex
 	ssmIn    map[string]*ssm.Client
 	logsIn   map[string]*cloudwatchlogs.Client
+	ecrIn    map[string]*ecr.Client            // see artifacts.go
+	smIn     map[string]*secretsmanager.Client // see artifacts.go
 }
 
 // Load resolves the SDK config and builds the clients. It does not call AWS:

@@ -108,7 +108,7 @@ func Prepare(ctx context.Context, opts Options) (*Env, error) {
 			"demo scenario %s shows a file committed to git, and git is not installed (%w); install git or pick another scenario", sc.Name, err))
 	}
 	env := &Env{Scenario: sc, Clock: clockFor(opts.Speed)}
-	env.Account = sim.NewDemo(env.Clock)
+	env.Account = sim.NewDemoECR(env.Clock)
 	if sc.account != nil {
 		sc.account(env.Account)
 	}
@@ -174,6 +174,10 @@ func (e *Env) AWS() pipeline.AWS {
 			STS: e.Account, IAM: e.Account, ECS: e.Account,
 			SSMIn:  func(string) preflight.SSMAPI { return e.Account },
 			LogsIn: func(string) preflight.LogsAPI { return e.Account },
+			// The demo's images are in the simulated account's ECR, so
+			// images.exist asks no real registry.
+			ECRIn:     func(string) preflight.ECRAPI { return e.Account },
+			SecretsIn: func(string) preflight.SecretsManagerAPI { return e.Account },
 		},
 		ECS:    e.Account,
 		Logs:   func(string) deploy.LogsAPI { return e.Account },

@@ -92,6 +92,11 @@ var scenarios = []Scenario{
 		config: func(c *configSpec) { c.ssmParameters = append(c.ssmParameters, "/demo/api/DB_PASSWORD_V2") },
 	},
 	{
+		Name:    "missing-image",
+		Summary: "web is deployed with a tag CI never pushed to ECR; preflight names the repository, tag and region, and nothing is registered",
+		Exit:    failure.ExitPreflight, RunbookID: runbook.ImageMissing, Services: []string{"web"}, Tag: sim.DemoTagMissing,
+	},
+	{
 		Name:    "tracked-secret",
 		Summary: "a file under .secrets/ was committed with `git add -f`; preflight names it and the `git rm --cached` fix",
 		Exit:    failure.ExitPreflight, RunbookID: runbook.SecretTracked, Services: []string{"web"}, Tag: "v2", NeedsGit: true,

@@ -15,6 +15,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/preflight"
 )
 
@@ -47,6 +48,9 @@ type PreflightOptions struct {
 	Skip            bool // --skip-preflight, or a command that has no preflight
 	Strict          bool // warnings fail too
 	AllowInProgress bool // a deployment already in progress passes (deploy --force)
+	// Registry answers images.exist for registries other than ECR; nil is
+	// the anonymous registry v2 client. Tests point it at an httptest server.
+	Registry preflight.RegistryAPI
 }
 
 // Result is what a run did: the checks, then each service's outcome.
@@ -92,9 +96,13 @@ func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
 		AWSErr:          opts.AWS.Err,
 		Strict:          opts.Preflight.Strict,
 		AllowInProgress: opts.Preflight.AllowInProgress,
-		Reporter:        opts.Reporter,
-		Logger:          opts.Logger,
-		Clock:           opts.Clock,
+		// The images the engine will register, so images.exist checks
+		// those and not the ones running now.
+		Change:   imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag},
+		Registry: opts.Preflight.Registry,
+		Reporter: opts.Reporter,
+		Logger:   opts.Logger,
+		Clock:    opts.Clock,
 	})
 	if err != nil {
 		if _, ok := failure.StageOf(err); !ok {

@@ -109,6 +109,19 @@ type Check struct {
 	Message   string `json:"message"`
 	Fix       string `json:"fix,omitempty"`
 	RunbookID string `json:"runbook_id,omitempty"`
+	// Images are what images.exist resolved: each container's image in the
+	// revision the run will register, with the digest its tag named when
+	// checked, so a later stage can pin that digest (imageref.Pin) rather
+	// than ask the registry a second time.
+	Images []Image `json:"images,omitempty"`
+}
+
+// Image is one container's image as the images.exist check resolved it.
+type Image struct {
+	Container string   `json:"container"`
+	Image     string   `json:"image"`               // as the new revision names it
+	Digest    string   `json:"digest,omitempty"`    // of the manifest or index; "" when not resolved
+	Platforms []string `json:"platforms,omitempty"` // os/architecture the image offers, when read
 }
 
 // Service is one service's outcome.

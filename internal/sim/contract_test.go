@@ -12,4 +12,7 @@ var (
 	_ preflight.ECSAPI  = (*sim.Sim)(nil)
 	_ preflight.SSMAPI  = (*sim.Sim)(nil)
 	_ preflight.LogsAPI = (*sim.Sim)(nil)
+
+	_ preflight.ECRAPI            = (*sim.Sim)(nil)
+	_ preflight.SecretsManagerAPI = (*sim.Sim)(nil)
 )

@@ -24,11 +24,32 @@ const (
 // parameter /demo/api/DB_PASSWORD. Deploying an image with one of the
 // DemoTag* tags shows that failure; other tags roll out in about ten seconds
 // on clock.Real.
-func NewDemo(clk clock.Clock) *Sim {
+func NewDemo(clk clock.Clock) *Sim { return newDemo(clk, "demo") }
+
+// DemoPlatforms are the platforms every image NewDemoECR pushes offers.
+var DemoPlatforms = []string{"linux/amd64", "linux/arm64"}
+
+// NewDemoECR is NewDemo with the services' images in the account's own ECR
+// registry (Registry/demo/NAME) rather than named as Docker Hub images, so
+// that preflight's images.exist can prove them without a network: every
+// DemoTag* tag and v1, v2 and v3 are pushed for each, except DemoTagMissing,
+// which is never pushed.
+func NewDemoECR(clk clock.Clock) *Sim {
+	s := newDemo(clk, Registry+"/demo")
+	for _, name := range []string{"web", "api", "worker"} {
+		for _, tag := range []string{"v1", "v2", "v3", DemoTagCrash, DemoTagNoSecret, DemoTagFull, DemoTagSlow} {
+			s.PushImage(Registry+"/demo/"+name+":"+tag, DemoPlatforms...)
+		}
+	}
+	return s
+}
+
+// newDemo builds the demo account with images under prefix (PREFIX/NAME:v1).
+func newDemo(clk clock.Clock, prefix string) *Sim {
 	s := New(clk)
-	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "web", Desired: 3, CircuitBreaker: true, BreakerRollback: true})
-	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "api", Desired: 2, CircuitBreaker: true})
-	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "worker", Desired: 1})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "web", Desired: 3, CircuitBreaker: true, BreakerRollback: true, Image: prefix + "/web:v1"})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "api", Desired: 2, CircuitBreaker: true, Image: prefix + "/api:v1"})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "worker", Desired: 1, Image: prefix + "/worker:v1"})
 	s.AddParameter("/demo/api/DB_PASSWORD")
 	s.OnTag(DemoTagCrash, CrashLoop(1,
 		"level=info msg=\"starting\" version=crash",

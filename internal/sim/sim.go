@@ -1,4 +1,5 @@
-// Package sim is an in-memory ECS, CloudWatch Logs, STS, SSM and IAM for
+// Package sim is an in-memory ECS, CloudWatch Logs, STS, SSM, IAM, ECR and
+// Secrets Manager (metadata only: no secret values) for
 // tests and for `omdeploy demo`. Rollouts move forward with an injectable
 // clock: state is computed from clock.Now() whenever it is read, with no
 // goroutines, so clock.Real in a testing/synctest bubble runs a
@@ -49,6 +50,8 @@ type Sim struct {
 	denied    map[string]bool
 	faults    map[string]error // action -> the error every call gets
 	onTag     map[string]Rollout
+	repos     map[string][]*ecrImage // ECR repository -> images; see artifacts.go
+	secrets   map[string]*secret     // Secrets Manager name -> secret
 }
 
 type throttle struct {

@@ -1,11 +1,11 @@
-package deploy
+package imageref
 
 import (
 	"strings"
 	"testing"
 )
 
-// joinImage is the inverse of splitImage for references whose tag and
+// joinImage is the inverse of Split for references whose tag and
 // digest are each either absent or non-empty.
 func joinImage(name, tag, digest string) string {
 	s := name
@@ -18,7 +18,9 @@ func joinImage(name, tag, digest string) string {
 	return s
 }
 
-// FuzzImage checks splitting and retagging image references: no panic;
+// FuzzImage checks splitting, parsing and retagging image references: no
+// panic; a reference Parse accepts writes back (String) to one that parses
+// to the same parts; an ECR registry's account is twelve digits;
 // the parts join back into the input (unless it has an empty tag or digest,
 // as in "repo:" or "repo@", which have no such part to give back); and
 // retagging keeps the name, registry port included, sets exactly the new
@@ -30,33 +32,46 @@ func FuzzImage(f *testing.F) {
 		f.Add(s, "v2")
 	}
 	f.Fuzz(func(t *testing.T, image, tag string) {
-		name, oldTag, digest := splitImage(image)
+		name, oldTag, digest := Split(image)
 		beforeAt, _, hasAt := strings.Cut(image, "@")
 		emptyPart := strings.HasSuffix(beforeAt, ":") || (hasAt && digest == "")
 		if got := joinImage(name, oldTag, digest); !emptyPart && got != image {
-			t.Fatalf("splitImage(%q) = %q, %q, %q, which join to %q", image, name, oldTag, digest, got)
+			t.Fatalf("Split(%q) = %q, %q, %q, which join to %q", image, name, oldTag, digest, got)
 		}
 		if strings.Contains(name, "@") || strings.Contains(oldTag, "/") || strings.Contains(oldTag, ":") {
-			t.Fatalf("splitImage(%q) = %q, %q, %q: a separator inside a part", image, name, oldTag, digest)
+			t.Fatalf("Split(%q) = %q, %q, %q: a separator inside a part", image, name, oldTag, digest)
 		}
 
-		out, err := withTag(image, tag)
+		if r, err := Parse(image); err == nil {
+			if r.Registry == "" || r.Repository == "" {
+				t.Fatalf("Parse(%q) = %+v: empty registry or repository", image, r)
+			}
+			again, err := Parse(r.String())
+			if err != nil || again != r {
+				t.Fatalf("Parse(%q) = %+v, written %q, parses to %+v, %v", image, r, r.String(), again, err)
+			}
+			if e, ok := ECROf(r); ok && (len(e.Account) != 12 || e.Region == "") {
+				t.Fatalf("ECROf(%q) = %+v", image, e)
+			}
+		}
+
+		out, err := WithTag(image, tag)
 		validTag := tag != "" && !strings.ContainsAny(tag, ":@/ ")
 		if err != nil {
 			if validTag && name != "" {
-				t.Fatalf("withTag(%q, %q): %v", image, tag, err)
+				t.Fatalf("WithTag(%q, %q): %v", image, tag, err)
 			}
 			return
 		}
 		if !validTag || name == "" {
-			t.Fatalf("withTag(%q, %q) = %q: want an error", image, tag, out)
+			t.Fatalf("WithTag(%q, %q) = %q: want an error", image, tag, out)
 		}
-		n2, t2, d2 := splitImage(out)
+		n2, t2, d2 := Split(out)
 		if n2 != name || t2 != tag || d2 != "" {
-			t.Fatalf("withTag(%q, %q) = %q: name %q tag %q digest %q, want name %q tag %q and no digest", image, tag, out, n2, t2, d2, name, tag)
+			t.Fatalf("WithTag(%q, %q) = %q: name %q tag %q digest %q, want name %q tag %q and no digest", image, tag, out, n2, t2, d2, name, tag)
 		}
 		if registry, _, ok := strings.Cut(name, "/"); ok && !strings.HasPrefix(out, registry+"/") {
-			t.Fatalf("withTag(%q, %q) = %q lost the registry %q", image, tag, out, registry)
+			t.Fatalf("WithTag(%q, %q) = %q lost the registry %q", image, tag, out, registry)
 		}
 	})
 }
