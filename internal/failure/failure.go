@@ -20,12 +20,12 @@ const (
 	StageRegister  Stage = "register"
 	// StageRelease runs a service's release tasks (migrations) between
 	// register and update; when one fails the service is left untouched.
-	StageRelease Stage = "release"
-	StageUpdate    Stage = "update"
-	StageRollout   Stage = "rollout"
-	StageHealth    Stage = "health"
-	StageRollback  Stage = "rollback"
-	StageDone      Stage = "done"
+	StageRelease  Stage = "release"
+	StageUpdate   Stage = "update"
+	StageRollout  Stage = "rollout"
+	StageHealth   Stage = "health"
+	StageRollback Stage = "rollback"
+	StageDone     Stage = "done"
 )
 
 // Stages lists every stage in pipeline order: the values the contract's
