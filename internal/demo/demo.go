@@ -176,6 +176,7 @@ func (e *Env) AWS() pipeline.AWS {
 			LogsIn: func(string) preflight.LogsAPI { return e.Account },
 		},
 		ECS:    e.Account,
+		Tasks:  e.Account,
 		Logs:   func(string) deploy.LogsAPI { return e.Account },
 		Region: sim.Region,
 	}

@@ -70,7 +70,7 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 	} else if opts.AWS.Err != nil {
 		return res, failure.New(failure.StagePreflight, "", "", opts.AWS.Err)
 	}
-	dres, err := deploy.Deploy(ctx, opts.engine())
+	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
 	return res, err
 }
