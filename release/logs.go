@@ -18,15 +18,15 @@ import (
 // follower streams one container's awslogs stream as TaskLog events and
 // keeps its last lines for the diagnosis.
 type follower struct {
-	r                *taskRun
-	logs             LogsAPI
-	container        string
-	group, stream    string
-	mu               sync.Mutex
-	tail             []string
-	err              error
-	maxTail          int
-	pollEvery, calls time.Duration
+	r                      *taskRun
+	logs                   LogsAPI
+	container              string
+	group, stream          string
+	mu                     sync.Mutex
+	tail                   []string
+	err                    error
+	maxTail                int
+	pollEvery, callTimeout time.Duration
 }
 
 // followers are the task's containers that log with awslogs, whose stream
@@ -50,7 +50,7 @@ func (r *taskRun) followers() []*follower {
 		r.logs = append(r.logs, &follower{
 			r: r, logs: r.opts.Logs(region), container: name,
 			group: lc.Options["awslogs-group"], stream: lc.Options["awslogs-stream-prefix"] + "/" + name + "/" + taskID(r.arn),
-			maxTail: r.opts.LogLines, pollEvery: r.opts.LogPoll, calls: r.opts.CallTimeout,
+			maxTail: r.opts.LogLines, pollEvery: r.opts.LogPoll, callTimeout: r.opts.CallTimeout,
 		})
 	}
 	return r.logs
@@ -101,7 +101,7 @@ func (f *follower) follow(ctx context.Context, stopped <-chan struct{}) {
 // read reads one page after token and emits its lines; it returns the
 // next forward token and how many lines it read.
 func (f *follower) read(ctx context.Context, token *string) (*string, int, error) {
-	cctx, cancel := context.WithTimeout(ctx, f.calls)
+	cctx, cancel := context.WithTimeout(ctx, f.callTimeout)
 	defer cancel()
 	out, err := f.logs.GetLogEvents(cctx, &cloudwatchlogs.GetLogEventsInput{
 		LogGroupName: aws.String(f.group), LogStreamName: aws.String(f.stream), StartFromHead: aws.Bool(true), NextToken: token,
