@@ -48,6 +48,7 @@ var (
 const (
 	PhaseRelease    = "release"     // after register, before UpdateService
 	PhasePostDeploy = "post_deploy" // after health verification
+	PhaseRun        = "run"         // `omdeploy run`: a one-off task on its own
 )
 
 // Defaults of Options.
@@ -124,9 +125,10 @@ func NewRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// StageOf is the failure stage of a phase's tasks: a release task fails
-// the release stage (the service was not updated); a post_deploy task
-// fails like a health check, since the new revision is live.
+// StageOf is the failure stage of a phase's tasks: a release task (or a
+// one-off `omdeploy run`) fails the release stage, which changes nothing
+// in the service; a post_deploy task fails like a health check, since the
+// new revision is live.
 func StageOf(phase string) failure.Stage {
 	if phase == PhasePostDeploy {
 		return failure.StageHealth

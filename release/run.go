@@ -306,8 +306,11 @@ func (r *taskRun) stop(ctx context.Context, reason string) error {
 // interrupted is the failure of a run cancelled while its task ran.
 func (r *taskRun) interrupted(ctx context.Context, stopErr error) error {
 	what := "the service was not updated"
-	if r.phase == PhasePostDeploy {
+	switch r.phase {
+	case PhasePostDeploy:
 		what = "the service was not rolled back"
+	case PhaseRun:
+		what = "the service was not touched"
 	}
 	if stopErr != nil {
 		return r.fail(runbook.Interrupted, r.unknownFix(), fmt.Errorf(
