@@ -292,3 +292,25 @@ func TestStartedByAndClientToken(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPastTheRunsDeadline: when the run's own --timeout passes while
+// the task runs, the task is stopped and the run fails as a timeout, not
+// judged as if it had stopped.
+func TestRunPastTheRunsDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv()
+		e.sim.ScriptTasks(sim.TaskScript{Forever: true})
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		_, err := release.Run(ctx, e.opts, release.PhaseRelease, e.svc, migrate(), e.taskDef)
+		if !errors.Is(err, release.ErrTimedOut) || failure.RunbookIDOf(err) != runbook.ReleaseTimeout {
+			t.Fatalf("err = %v, want a release timeout", err)
+		}
+		if !strings.Contains(err.Error(), "before the run's --timeout") {
+			t.Errorf("err = %q, want it to name the run's timeout", err)
+		}
+		if n := e.sim.Calls()["StopTask"]; n != 1 {
+			t.Fatalf("StopTask called %d times, want 1", n)
+		}
+	})
+}

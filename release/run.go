@@ -125,18 +125,26 @@ func (r *taskRun) run(ctx context.Context) (Result, error) {
 	case errors.Is(werr, context.Canceled):
 		stopErr := r.stop(ctx, "omdeploy was interrupted")
 		drain(true)
-		return r.result(final), r.interrupted(ctx, stopErr)
-	case errors.Is(werr, ErrTimedOut):
-		stopErr := r.stop(ctx, fmt.Sprintf("omdeploy: %s timed out after %s", r, r.task.Timeout))
+		res := r.result(final)
+		r.finished(res, false, nil, "interrupted: stopped by omdeploy")
+		return res, r.interrupted(ctx, stopErr)
+	case werr != nil:
+		// The task's timeout, or the run's own (--timeout): either way
+		// the task must not run on unwatched.
+		limit := "within " + r.task.Timeout.String()
+		if !errors.Is(werr, ErrTimedOut) {
+			limit = "before the run's --timeout"
+		}
+		stopErr := r.stop(ctx, fmt.Sprintf("omdeploy: %s did not stop %s", r, limit))
 		drain(false)
 		res := r.result(final)
-		msg := fmt.Errorf("%w: %s did not stop within %s; omdeploy stopped it (StopTask)", ErrTimedOut, r, r.task.Timeout)
+		msg := fmt.Errorf("%w: %s did not stop %s; omdeploy stopped it (StopTask)", ErrTimedOut, r, limit)
 		if stopErr != nil {
-			msg = fmt.Errorf("%w: %s did not stop within %s, and StopTask failed: %w; stop it: aws ecs stop-task --cluster %s --task %s",
-				ErrTimedOut, r, r.task.Timeout, stopErr, r.svc.Cluster, taskID(r.arn))
+			msg = fmt.Errorf("%w: %s did not stop %s, and StopTask failed: %w; stop it: aws ecs stop-task --cluster %s --task %s",
+				ErrTimedOut, r, limit, stopErr, r.svc.Cluster, taskID(r.arn))
 		}
-		r.finished(res, false, nil, "timed out after "+r.task.Timeout.String())
-		r.diagnose(res, "timed out after "+r.task.Timeout.String())
+		r.finished(res, false, nil, "did not stop "+limit)
+		r.diagnose(res, "did not stop "+limit)
 		return res, r.fail(runbook.ReleaseTimeout, "", msg)
 	}
 	drain(false)
