@@ -33,7 +33,11 @@ type Service struct {
 	Container   string // empty: the task definition's only container
 	WaitTimeout time.Duration
 	Health      *Health // nil: no health verification declared
-	Line        int     // where the entry starts, for drift and error messages
+	// Release tasks run after the new revision is registered and before
+	// UpdateService; PostDeploy tasks after health verification. See Task.
+	Release    []Task
+	PostDeploy []Task
+	Line       int // where the entry starts, for drift and error messages
 }
 
 // Health declares a service's canonical health endpoints.

@@ -379,6 +379,14 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 			s.Health = h
 			return err
 		},
+		"release": func(v *yaml.Node) (err error) {
+			s.Release, err = p.tasks(v, "release")
+			return err
+		},
+		"post_deploy": func(v *yaml.Node) (err error) {
+			s.PostDeploy, err = p.tasks(v, "post_deploy")
+			return err
+		},
 	})
 	if err != nil {
 		return s, err

@@ -58,6 +58,14 @@ type Options struct {
 
 	Health HealthChecker // nil: no health stage
 
+	// BeforeUpdate runs for each service with release tasks after its new
+	// revision is registered and before UpdateService; when it fails the
+	// service is not updated. AfterHealth runs for each service with
+	// post_deploy tasks after its health verification passed; when it
+	// fails the service is rolled back as after a failed health check.
+	// Nil: not run. The pipeline sets them (internal/pipeline).
+	BeforeUpdate, AfterHealth Hook
+
 	// Clock times the polls, the waits and the events; default clock.Real.
 	// The demo runs the engine on a faster one.
 	Clock    clock.Clock

@@ -82,6 +82,9 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 		sr.seen.startAt(aws.ToTime(d.CreatedAt))
 		return sr.follow(ctx, aws.ToString(d.Id), previous(svc))
 	}
+	if err := sr.beforeUpdate(ctx, next); err != nil {
+		return err // release tasks failed: the service is untouched
+	}
 	sr.stage(failure.StageUpdate)
 	id, err := sr.update(ctx, next, o.ForceNewDeployment, false)
 	switch {
@@ -225,13 +228,13 @@ func (sr *serviceRun) outcomeText(w watched) string {
 // back to prev when it fails. The checker reports its own events.
 func (sr *serviceRun) verifyHealth(ctx context.Context, id, prev string) error {
 	if sr.r.opts.Health == nil || sr.s.Health == nil {
-		return nil
+		return sr.afterHealth(ctx, prev)
 	}
 	sr.res.Stage = failure.StageHealth
 	results, err := sr.r.opts.Health.Check(ctx, sr.s.Name, *sr.s.Health)
 	sr.res.Health = results
 	if err == nil {
-		return nil
+		return sr.afterHealth(ctx, prev)
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Say plainly what runs now: the rollout completed, so the new

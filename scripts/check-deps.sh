@@ -76,6 +76,9 @@ rule ./tools/... \
 rule ./deploy \
 	"deploy knows nothing of preflight (DESIGN.md); internal/pipeline runs both" \
 	github.com/omdeploy/omdeploy/preflight
+rule ./release \
+	"release tasks know nothing of rendering or of the deploy engine (DESIGN.md); internal/pipeline hooks them into the engine" \
+	github.com/omdeploy/omdeploy/internal/report github.com/omdeploy/omdeploy/deploy
 
 if [ $failed = 0 ]; then
 	echo "check-deps: ok"

@@ -49,6 +49,8 @@ func TestDemoScenarios(t *testing.T) {
 		"tracked-secret":        {"fail secrets.gitignore", "git tracks .secrets/db.env", "`git rm -r --cached -- .secrets/db.env`"},
 		"expired-token":         {"fail aws.credentials", "ExpiredToken", "aws sso login"},
 		"timeout":               {"did not finish within 8s", "[worker] rolling back"},
+		"failed-migration": {"[api] release task migrate started", `[api] migrate | level=error msg="migration failed"`,
+			"container app exit code 1", "[api] failed at stage release"},
 	}
 	for _, sc := range demo.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {

@@ -180,6 +180,7 @@ func (e *Env) AWS() pipeline.AWS {
 			SecretsIn: func(string) preflight.SecretsManagerAPI { return e.Account },
 		},
 		ECS:    e.Account,
+		Tasks:  e.Account,
 		Logs:   func(string) deploy.LogsAPI { return e.Account },
 		Region: sim.Region,
 	}

@@ -110,6 +110,21 @@ var scenarios = []Scenario{
 		},
 	},
 	{
+		Name: "failed-migration",
+		Summary: "api's release task (a database migration) exits 1 before the update; its log lines stream live, " +
+			"the service is never updated",
+		Exit: failure.ExitRelease, RunbookID: runbook.ReleaseExitNonZero, Services: []string{"api"}, Tag: "v2",
+		config: func(c *configSpec) { c.service("api").extra = migrationTask },
+		account: func(s *sim.Sim) {
+			s.ScriptTasks(sim.TaskScript{ExitCode: 1, Duration: 8 * time.Second, Logs: []string{
+				`level=info msg="migrating" from=41 to=43`,
+				`level=info msg="applied" migration=0042_add_orders_index duration=1.2s`,
+				`level=error msg="migration failed" migration=0043_users_email_unique err="could not create unique index \"users_email_key\": key (email)=(a@example.com) is duplicated"`,
+				`level=fatal msg="rolling back transaction; exiting" code=1`,
+			}})
+		},
+	},
+	{
 		Name:    "timeout",
 		Summary: "worker's new task takes two minutes to start, longer than its wait_timeout of 8s; omdeploy gives up and rolls back",
 		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutTimeout, Services: []string{"worker"}, Tag: sim.DemoTagSlow,
@@ -156,5 +171,14 @@ func List() string {
 	}
 	return b.String()
 }
+
+// migrationTask is the failed-migration scenario's release task.
+const migrationTask = `    release:
+      - name: migrate
+        command: [bin/migrate, up]
+        environment:
+          MIGRATIONS_LOCK_TIMEOUT: 30s
+        timeout: 2m
+`
 
 func ptr[T any](v T) *T { return &v }

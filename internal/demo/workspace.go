@@ -103,6 +103,7 @@ type serviceSpec struct {
 	name        string
 	waitTimeout time.Duration
 	endpoints   []endpointSpec
+	extra       string // YAML lines added to the service's entry, such as release tasks
 }
 
 type endpointSpec struct {
@@ -163,6 +164,7 @@ func (w *workspace) writeConfig(c configSpec) (string, error) {
 				fmt.Fprintf(&b, "          expect_body: %s\n", e.body)
 			}
 		}
+		b.WriteString(s.extra)
 	}
 	path := filepath.Join(w.dir, "omdeploy.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {

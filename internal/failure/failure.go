@@ -19,17 +19,20 @@ const (
 	StageConfig    Stage = "config"
 	StagePreflight Stage = "preflight"
 	StageRegister  Stage = "register"
-	StageUpdate    Stage = "update"
-	StageRollout   Stage = "rollout"
-	StageHealth    Stage = "health"
-	StageRollback  Stage = "rollback"
-	StageDone      Stage = "done"
+	// StageRelease runs a service's release tasks (migrations) between
+	// register and update; when one fails the service is left untouched.
+	StageRelease  Stage = "release"
+	StageUpdate   Stage = "update"
+	StageRollout  Stage = "rollout"
+	StageHealth   Stage = "health"
+	StageRollback Stage = "rollback"
+	StageDone     Stage = "done"
 )
 
 // Stages lists every stage in pipeline order: the values the contract's
 // schema allows for "stage". A new stage is added here too.
 func Stages() []Stage {
-	return []Stage{StageConfig, StagePreflight, StageRegister, StageUpdate, StageRollout, StageHealth, StageRollback, StageDone}
+	return []Stage{StageConfig, StagePreflight, StageRegister, StageRelease, StageUpdate, StageRollout, StageHealth, StageRollback, StageDone}
 }
 
 // Exit codes of the contract; README and --help document the same table.
@@ -41,6 +44,7 @@ const (
 	ExitRollout     = 4
 	ExitHealth      = 5
 	ExitRollback    = 6
+	ExitRelease     = 7
 	ExitInterrupted = 130
 )
 
@@ -53,6 +57,7 @@ const ExitCodeTable = `EXIT CODES:
    4    rollout failed (FAILED, replaced by another deployment, timed out)
    5    health verification failed
    6    rollback failed, or a service was left in an unknown state
+   7    a release task (migration) failed; the service was not updated
    130  interrupted`
 
 // ErrUnknown marks a failure whose outcome omdeploy could not learn: a
@@ -174,12 +179,28 @@ func ExitCode(err error) int {
 	worst := ExitOK
 	for _, fe := range fes {
 		c := stageExitCode(fe.Stage)
-		if errors.Is(fe.Err, ErrUnknown) {
-			c = max(c, ExitRollback)
+		if errors.Is(fe.Err, ErrUnknown) && severity(ExitRollback) > severity(c) {
+			c = ExitRollback
 		}
-		worst = max(worst, c)
+		if severity(c) > severity(worst) {
+			worst = c
+		}
 	}
 	return worst
+}
+
+// severity orders exit codes for a run of many services. Codes grew in
+// the order stages were added, not in order of gravity: a service left in
+// an unknown state (6) is worse than one whose release task failed and
+// which was left untouched (7).
+func severity(code int) int {
+	switch code {
+	case ExitRelease:
+		return ExitHealth*2 + 1
+	case ExitRollback:
+		return ExitRelease * 2
+	}
+	return code * 2
 }
 
 func stageExitCode(s Stage) int {
@@ -194,6 +215,8 @@ func stageExitCode(s Stage) int {
 		return ExitHealth
 	case StageRollback:
 		return ExitRollback
+	case StageRelease:
+		return ExitRelease
 	default:
 		return ExitInternal
 	}
@@ -209,7 +232,7 @@ func WorstStage(err error) Stage {
 		if errors.Is(fe, context.Canceled) {
 			return fe.Stage
 		}
-		if c := ExitCode(fe); c > bestCode {
+		if c := severity(ExitCode(fe)); c > bestCode {
 			best, bestCode = fe.Stage, c
 		}
 	}

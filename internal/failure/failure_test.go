@@ -24,6 +24,9 @@ func TestExitCode(t *testing.T) {
 		{"rollout", New(StageRollout, "s", "", boom), ExitRollout},
 		{"health", New(StageHealth, "s", "", boom), ExitHealth},
 		{"rollback", New(StageRollback, "s", "", boom), ExitRollback},
+		{"release", New(StageRelease, "s", "", boom), ExitRelease},
+		{"release is worse than health", errors.Join(New(StageHealth, "a", "", boom), New(StageRelease, "b", "", boom)), ExitRelease},
+		{"an unknown state is worse than a release", errors.Join(New(StageRelease, "a", "", boom), New(StageRollback, "b", "", boom)), ExitRollback},
 		{"wrapped", fmt.Errorf("deploy: %w", New(StageHealth, "s", "", boom)), ExitHealth},
 		{"worst of joined", errors.Join(New(StageRollout, "a", "", boom), New(StageRollback, "b", "", boom), New(StageHealth, "c", "", boom)), ExitRollback},
 		{"unknown rollout", New(StageRollout, "s", "", fmt.Errorf("%w: no read", ErrUnknown)), ExitRollback},
@@ -78,6 +81,8 @@ func TestWorstStage(t *testing.T) {
 		{"none", boom, ""},
 		{"one", New(StageHealth, "a", "", boom), StageHealth},
 		{"worst code wins", errors.Join(New(StageHealth, "a", "", boom), New(StageRollback, "b", "", boom), New(StageRollout, "c", "", boom)), StageRollback},
+		{"rollback outranks release", errors.Join(New(StageRollback, "a", "", boom), New(StageRelease, "b", "", boom)), StageRollback},
+		{"release outranks health", errors.Join(New(StageRelease, "a", "", boom), New(StageHealth, "b", "", boom)), StageRelease},
 		{"interrupt names its stage", errors.Join(New(StageRollback, "a", "", boom), New(StageRollout, "b", "", context.Canceled)), StageRollout},
 	}
 	for _, tt := range tests {

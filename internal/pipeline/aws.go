@@ -9,6 +9,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/preflight"
+	"github.com/omdeploy/omdeploy/release"
 )
 
 // ErrNoRegion is AWS.Err when the SDK resolved no region: every call would
@@ -24,6 +25,7 @@ type AWS struct {
 	Logs      func(region string) deploy.LogsAPI // log lines for diagnoses, in the log group's region
 	Region    string                             // the run's region, for messages and awslogs without a region
 	Profile   string                             // the AWS profile, for credential fixes; empty: the default chain
+	Tasks     release.ECSAPI                     // runs release and post_deploy tasks; nil: services with tasks fail
 
 	// Err is why the clients could not be built (a missing profile): the
 	// preflight stage reports it with its fix, and nothing else runs.
@@ -43,6 +45,7 @@ func FromClients(c *awsx.Clients, err error) AWS {
 	return AWS{
 		Preflight: preflight.FromClients(c),
 		ECS:       c.ECS,
+		Tasks:     c.ECS,
 		Logs:      func(region string) deploy.LogsAPI { return c.LogsIn(region) },
 		Region:    c.Region,
 		Profile:   c.Profile,

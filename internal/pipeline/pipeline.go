@@ -75,7 +75,7 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 	} else if err := opts.AWS.Unavailable(); err != nil {
 		return res, err
 	}
-	dres, err := deploy.Deploy(ctx, opts.engine())
+	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
 	return res, err
 }

@@ -34,7 +34,7 @@ func (a *actionsLog) before(b *strings.Builder, e event.Event) {
 		a.end(b)
 	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
-		event.ServiceFinished:
+		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// They go into the open group.
 	}
 }
@@ -72,7 +72,8 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
 	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
-		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished:
+		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
+		event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Annotations are for what needs a person: failures and warnings.
 	}
 }

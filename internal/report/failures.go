@@ -84,7 +84,7 @@ func (s shownFailures) note(e event.Event) {
 		}
 	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
-		event.ServiceFinished:
+		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// No failure of their own: a failed rollout or health check is
 		// also reported as a Failure.
 	}

@@ -64,7 +64,7 @@ func (v *liveView) inBlock(e event.Event) bool {
 		return true
 	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent,
 		event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Failure, event.Warning,
-		event.ServiceFinished:
+		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Shown as lines above the block.
 	}
 	return false
@@ -113,7 +113,7 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 			r.stage = e.Stage
 		}
 	case event.Planned, event.TaskDefinitionRegistered, event.ServiceEvent, event.Diagnosis, event.HealthAttempt,
-		event.Failure, event.Warning:
+		event.Failure, event.Warning, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Shown only as lines above the block.
 	}
 }

@@ -155,6 +155,13 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 		return slog.LevelError, "failed", "failure", append(attrs, runbookAttrs(cat, e.RunbookID, e.Fix)...)
 	case event.Warning:
 		return slog.LevelWarn, "warning", "warning", append(service(e.Service), slog.String(KeyMessage, e.Message))
+	case event.TaskStarted:
+		return info, "task started", "task_started", taskStartedRecord(e)
+	case event.TaskLog:
+		return info, "task log", "task_log", taskLogRecord(e)
+	case event.TaskFinished:
+		level, attrs := taskFinishedRecord(e)
+		return level, "task finished", "task_finished", attrs
 	case event.ServiceFinished:
 		level := info
 		if !e.OK {

@@ -79,6 +79,12 @@ func (v textView) eventText(e event.Event) string {
 		return prefix(e.Service) + v.failureText(e)
 	case event.Warning:
 		return prefix(e.Service) + p.yellow("warning:") + " " + e.Message
+	case event.TaskStarted:
+		return v.taskStartedText(e)
+	case event.TaskLog:
+		return v.taskLogText(e)
+	case event.TaskFinished:
+		return v.taskFinishedText(e)
 	case event.ServiceFinished:
 		if e.OK {
 			return prefix(e.Service) + p.green("done")

@@ -44,7 +44,7 @@ func (svc *service) describe() ecstypes.Service {
 		ServiceName: aws.String(svc.name), ServiceArn: aws.String(svc.arn), ClusterArn: aws.String(svc.cluster.arn),
 		Status: aws.String(svc.status()), TaskDefinition: aws.String(svc.taskDef), DesiredCount: svc.desired,
 		LaunchType: ecstypes.LaunchTypeFargate, CreatedAt: aws.Time(svc.created),
-		Events: slices.Clone(svc.events),
+		Events: slices.Clone(svc.events), NetworkConfiguration: svc.network,
 	}
 	if svc.breaker != nil {
 		b := *svc.breaker

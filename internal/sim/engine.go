@@ -27,6 +27,7 @@ type service struct {
 	events      []ecstypes.ServiceEvent // newest first
 	script      []Rollout
 	deleted     bool // DeleteService: INACTIVE, and UpdateService refuses it
+	network     *ecstypes.NetworkConfiguration
 }
 
 // status is the service's ECS status.
@@ -104,6 +105,7 @@ func (s *Sim) advance() {
 			s.advanceService(svc, now)
 		}
 	}
+	s.advanceRunTasks(now)
 }
 
 // advanceService applies the service's due steps in time order.

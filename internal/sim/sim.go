@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
@@ -52,6 +53,12 @@ type Sim struct {
 	onTag     map[string]Rollout
 	repos     map[string][]*ecrImage // ECR repository -> images; see artifacts.go
 	secrets   map[string]*secret     // Secrets Manager name -> secret
+
+	// Tasks RunTask starts (tasks.go).
+	taskScripts []TaskScript
+	runTasks    []*runTask
+	runInputs   []ecs.RunTaskInput
+	tokens      map[string]*runTask // clientToken -> the task it started
 }
 
 type throttle struct {
@@ -68,6 +75,9 @@ type taskDef struct {
 type logLine struct {
 	at  time.Time
 	msg string
+	// from is when the line is written, for a running task's lines
+	// scripted ahead; zero: there from the start.
+	from time.Time
 }
 
 // New returns an empty account whose time is clk's.
@@ -82,6 +92,7 @@ func New(clk clock.Clock) *Sim {
 		denied:    map[string]bool{},
 		faults:    map[string]error{},
 		onTag:     map[string]Rollout{},
+		tokens:    map[string]*runTask{},
 	}
 }
 
@@ -230,6 +241,10 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 	svc := &service{
 		name: spec.Name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, spec.Cluster, spec.Name),
 		cluster: c, desired: spec.Desired, taskDef: arnOf(td), created: now,
+		network: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: []string{"subnet-0sim0000000000001", "subnet-0sim0000000000002"}, SecurityGroups: []string{"sg-0sim0000000000001"},
+			AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+		}},
 	}
 	if spec.CircuitBreaker {
 		svc.breaker = &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: spec.BreakerRollback}
