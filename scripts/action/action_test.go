@@ -445,7 +445,7 @@ func TestActionFromRelease(t *testing.T) {
 				inputs["version"] = tt.version
 			}
 			r := runAction(t, inputs, env)
-			installed := filepath.Join(temp, "omdeploy-bin", "omdeploy")
+			installed := filepath.Join(temp, "omdeploy", "omdeploy-"+goos+"-"+goarch+"-"+tag, "omdeploy")
 
 			if got := r.outputs["locate"]["mode"]; got != "release" {
 				t.Fatalf("locate chose %q, want release\n%s", got, r.log)
@@ -606,8 +606,8 @@ func TestLocate(t *testing.T) {
 					t.Errorf("output %s = %q, want %q", k, s.outputs[k], v)
 				}
 			}
-			if s.outputs["dir"] != "/runner/temp/omdeploy-bin" {
-				t.Errorf("output dir = %q, want /runner/temp/omdeploy-bin", s.outputs["dir"])
+			if want := "/runner/temp/omdeploy/" + s.outputs["key"]; s.outputs["dir"] != want {
+				t.Errorf("output dir = %q, want %q", s.outputs["dir"], want)
 			}
 			if s.outputs["mode"] == "build" && !regexp.MustCompile(`^omdeploy-linux-amd64-source-[0-9a-f]{16}$`).MatchString(s.outputs["key"]) {
 				t.Errorf("build cache key %q does not follow the sources", s.outputs["key"])

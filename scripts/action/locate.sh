@@ -12,7 +12,7 @@
 # and what the runner sets: GITHUB_ACTION_PATH, GITHUB_ACTION_REF,
 # GITHUB_ACTION_REPOSITORY, RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP, GITHUB_OUTPUT.
 # Outputs: mode (release|build), version (the tag, or the ref being built),
-# repo, os, arch, dir (where the binary goes), key (its cache key).
+# repo, os, arch, key (the binary's cache key), dir (where the binary goes).
 set -euo pipefail
 
 fail() {
@@ -87,6 +87,8 @@ echo "omdeploy: $mode $version ($repo, $os/$arch)"
 	echo "repo=$repo"
 	echo "os=$os"
 	echo "arch=$arch"
-	echo "dir=${RUNNER_TEMP:?RUNNER_TEMP is not set}/omdeploy-bin"
+	# One directory per key: two uses of the action in a job (two versions)
+	# must not save one binary under the other's cache key.
+	echo "dir=${RUNNER_TEMP:?RUNNER_TEMP is not set}/omdeploy/$key"
 	echo "key=$key"
 } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
