@@ -495,7 +495,8 @@ func TestActionFromRelease(t *testing.T) {
 }
 
 // TestActionFromBranch runs action.yml at a branch: it builds the
-// repository's cmd/omdeploy for real and runs it.
+// repository's cmd/omdeploy for real and runs a deploy whose config file
+// does not exist, which stops with exit 2 before any AWS call.
 func TestActionFromBranch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds omdeploy")
@@ -511,9 +512,9 @@ func TestActionFromBranch(t *testing.T) {
 		// Nothing may be downloaded: a request here fails the test.
 		"OMDEPLOY_ACTION_RELEASE_BASE": "http://127.0.0.1:1",
 	}
-	r := runAction(t, map[string]string{"command": "version"}, env)
-	if r.failed != "" {
-		t.Fatalf("step %q failed (exit %d)\n%s", r.failed, r.code, r.log)
+	r := runAction(t, map[string]string{"config": "missing.yaml", "tag": "abc123"}, env)
+	if r.failed != "Run omdeploy" || r.code != 2 {
+		t.Fatalf("step %q failed with exit %d, want Run omdeploy to exit 2 (config)\n%s", r.failed, r.code, r.log)
 	}
 	if got := r.outputs["locate"]; got["mode"] != "build" || got["version"] != "main" || !strings.HasPrefix(got["key"], "omdeploy-") {
 		t.Errorf("locate outputs %v, want mode build, version main and a key", got)
@@ -522,12 +523,15 @@ func TestActionFromBranch(t *testing.T) {
 	if !slices.Equal(r.ran, want) {
 		t.Errorf("steps ran %q, want %q", r.ran, want)
 	}
-	// run.sh prints the version, then runs the command: version again.
-	if n := strings.Count(r.log, "omdeploy main (commit "); n != 2 {
-		t.Errorf("the built omdeploy reported version main %d times, want 2:\n%s", n, r.log)
+	// run.sh prints the version first.
+	if !strings.Contains(r.log, "omdeploy main (commit ") {
+		t.Errorf("the built omdeploy does not report version main:\n%s", r.log)
 	}
-	if got := r.outputs["run"]; got["exit-code"] != "0" || got["result"] != "success" {
-		t.Errorf("run outputs %v, want exit-code 0 and result success", got)
+	if !strings.Contains(r.log, "missing.yaml") {
+		t.Errorf("the deploy did not read the config input:\n%s", r.log)
+	}
+	if got := r.outputs["run"]; got["exit-code"] != "2" || got["result"] != "failure" {
+		t.Errorf("run outputs %v, want exit-code 2 and result failure", got)
 	}
 }
 
