@@ -653,14 +653,14 @@ exit "${FAKE_EXIT:-0}"
 		wantError string
 		wantOut   map[string]string // outputs run.sh writes
 	}{
-		{name: "defaults", in: map[string]string{"IN_COMMAND": "deploy", "IN_CONFIG": "omdeploy.yaml", "IN_FORCE_NEW_DEPLOYMENT": "false"},
+		{name: "defaults", in: map[string]string{"IN_COMMAND": "deploy", "IN_CONFIG": "omdeploy.yaml", "IN_FORCE": "false"},
 			want: []string{"deploy", "--config", "omdeploy.yaml"}, wantOut: map[string]string{"result": "success", "exit-code": "0"}},
 		{name: "services split on commas, spaces and newlines; tag",
 			in:   map[string]string{"IN_SERVICES": "api, worker\ncron", "IN_TAG": "abc"},
 			want: []string{"deploy", "--config", "omdeploy.yaml", "--service", "api", "--service", "worker", "--service", "cron", "--tag", "abc"}},
 		{name: "image wins over tag", in: map[string]string{"IN_IMAGE": "repo/app:v2", "IN_TAG": "abc"},
 			want: []string{"deploy", "--config", "omdeploy.yaml", "--image", "repo/app:v2"}},
-		{name: "force-new-deployment and wait-until", in: map[string]string{"IN_FORCE_NEW_DEPLOYMENT": "true", "IN_WAIT_UNTIL": "steady"},
+		{name: "force-new-deployment and wait-until", in: map[string]string{"IN_FORCE": "true", "IN_WAIT_UNTIL": "steady"},
 			want: []string{"deploy", "--config", "omdeploy.yaml", "--force-new-deployment", "--wait-until", "steady"}},
 		{name: "args split on whitespace, no globbing", in: map[string]string{"IN_COMMAND": "preflight", "IN_ARGS": "--strict  --timeout 20m *"},
 			want: []string{"preflight", "--config", "omdeploy.yaml", "--strict", "--timeout", "20m", "*"}},
@@ -671,7 +671,7 @@ exit "${FAKE_EXIT:-0}"
 			help: "--image REPO:TAG", wantCode: 2, wantError: "this omdeploy takes one image"},
 		{name: "container form refused by an omdeploy that takes one", in: map[string]string{"IN_IMAGE": "app=repo/app:v2"},
 			help: "--image REPO:TAG", wantCode: 2, wantError: "this omdeploy takes one image"},
-		{name: "force-new-deployment must be a boolean", in: map[string]string{"IN_FORCE_NEW_DEPLOYMENT": "yes"},
+		{name: "force-new-deployment must be a boolean", in: map[string]string{"IN_FORCE": "yes"},
 			wantCode: 2, wantError: `force-new-deployment must be true or false, not "yes"`},
 		{name: "failure before omdeploy wrote outputs", exit: "4",
 			want: []string{"deploy", "--config", "omdeploy.yaml"}, wantCode: 4, wantOut: map[string]string{"result": "failure", "exit-code": "4"}},

@@ -4,7 +4,7 @@
 # Environment: OMDEPLOY (the binary), IN_COMMAND, IN_CONFIG, IN_IMAGE (one or
 # more of REPO:TAG or CONTAINER=REPO:TAG, separated by newlines or commas),
 # IN_TAG, IN_SERVICES (separated by commas, spaces or newlines),
-# IN_FORCE_NEW_DEPLOYMENT (true or false), IN_WAIT_UNTIL, IN_ARGS (split on
+# IN_FORCE (force-new-deployment: true or false), IN_WAIT_UNTIL, IN_ARGS (split on
 # whitespace). With GITHUB_ACTIONS=true omdeploy itself writes the
 # annotations, the step summary and the step's outputs; when it exits before
 # writing them (a usage error), this script writes result and exit-code.
@@ -48,10 +48,10 @@ elif [ -n "${IN_TAG:-}" ]; then
 	args+=(--tag "$IN_TAG")
 fi
 
-case "${IN_FORCE_NEW_DEPLOYMENT:-false}" in
+case "${IN_FORCE:-false}" in
 true) args+=(--force-new-deployment) ;;
 false | "") ;;
-*) fail "force-new-deployment must be true or false, not \"$IN_FORCE_NEW_DEPLOYMENT\"" ;;
+*) fail "force-new-deployment must be true or false, not \"$IN_FORCE\"" ;;
 esac
 
 if [ -n "${IN_WAIT_UNTIL:-}" ]; then args+=(--wait-until "$IN_WAIT_UNTIL"); fi
