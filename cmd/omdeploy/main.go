@@ -7,22 +7,22 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/omdeploy/omdeploy/internal/app"
 	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
-// Set by the linker (see Makefile).
-var (
-	version = "dev"
-	commit  = "none"
-	date    = "unknown"
-)
+// Set by the linker (make build, the release); what is left empty comes
+// from the build information (app.ResolveBuild).
+var version, commit, date string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := app.Run(ctx, app.Build{Version: version, Commit: commit, Date: date}, os.Args, iostreams.System(os.Stdout, os.Stderr, os.LookupEnv))
+	info, _ := debug.ReadBuildInfo()
+	build := app.ResolveBuild(app.Build{Version: version, Commit: commit, Date: date}, info)
+	code := app.Run(ctx, build, os.Args, iostreams.System(os.Stdout, os.Stderr, os.LookupEnv))
 	stop()
 	os.Exit(code)
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/iostreams"
 )
 
-// Build identifies the binary; the linker sets it.
+// Build identifies the binary: the linker sets it, ResolveBuild completes it.
 type Build struct {
 	Version, Commit, Date string
 }
