@@ -9,10 +9,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
@@ -59,6 +61,11 @@ func ClientsWith(endpoint string, t awsx.Timeouts) *awsx.Clients {
 	cfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		// moto closes idle connections whenever it likes; a write sent on
+		// one as it closes is an ambiguous write that omdeploy's clients
+		// rightly do not re-send, which would fail a fixture at random.
+		// A connection per call costs nothing on loopback.
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true }),
 	}
 	return awsx.New(cfg, awsx.Options{RegionSource: awsx.RegionFromFlag, EndpointURL: endpoint, Timeouts: t})
 }
