@@ -49,6 +49,7 @@ type Sim struct {
 	denied    map[string]bool
 	faults    map[string]error // action -> the error every call gets
 	onTag     map[string]Rollout
+	noSD      bool // WithoutServiceDeployments
 }
 
 type throttle struct {
@@ -237,6 +238,8 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 		s.startTask(svc, d, now)
 	}
 	svc.deployments = []*deployment{d}
+	sd := s.newServiceDeployment(svc, d, nil, now) // done before the story starts
+	sd.status, sd.reason, sd.ended, sd.i, sd.next = ecstypes.ServiceDeploymentStatusSuccessful, "Service deployment succeeded.", now, len(sd.plan), time.Time{}
 	c.services[spec.Name] = svc
 	c.order = append(c.order, spec.Name)
 	return arnOf(td)
@@ -253,7 +256,7 @@ func (s *Sim) AddCluster(name string) {
 func (s *Sim) ensureCluster(name string) *cluster {
 	c := s.clusters[name]
 	if c == nil {
-		c = &cluster{name: name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name), services: map[string]*service{}}
+		c = &cluster{name: name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name), services: map[string]*service{}, noSD: s.noSD}
 		s.clusters[name] = c
 	}
 	return c
