@@ -22,10 +22,11 @@ import (
 type run struct {
 	opts    Options
 	pollers *pollers
+	sd      *sdRun // nil: the ECS client cannot follow service deployments
 }
 
 func newRun(opts Options) *run {
-	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger)}
+	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger), sd: newSDRun(opts)}
 }
 
 // each runs step for every service, at most Parallel at once until they
@@ -76,6 +77,7 @@ type serviceRun struct {
 	tds           map[string]ecstypes.TaskDefinition // described task definitions by ARN
 	rollbackState string                             // rollout state of the rollback deployment, as last seen
 	release       func()                             // gives up the service's Parallel slot; nil outside each
+	sd            sdFollow                           // the service deployment UpdateService started (servicedeployment.go)
 }
 
 // waiting gives the service's Parallel slot to the next service. Parallel

@@ -106,6 +106,9 @@ func (sr *serviceRun) wait(ctx context.Context) error {
 // follow watches deployment id to its end and verifies health; on failure
 // it diagnoses, then rolls back to prev (or follows ECS's own rollback).
 func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
+	if handled, err := sr.followServiceDeployment(ctx, id, prev); handled {
+		return err
+	}
 	sr.res.DeploymentID = id
 	sr.stage(failure.StageRollout)
 	w, err := sr.watch(ctx, id, prev, sr.now().Add(sr.s.WaitTimeout))
@@ -230,6 +233,9 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 		return "", fmt.Errorf("update service %s: the answer has no PRIMARY deployment", sr.s.Service)
 	}
 	id := aws.ToString(d.Id)
+	if !rollback {
+		sr.noteServiceDeployment(*out.Service)
+	}
 	sr.logger().Info("service updated", logTaskDef, taskDef, logDeployment, id, "rollback", rollback)
 	sr.emit(event.DeploymentStarted{
 		Service: sr.s.Name, Cluster: sr.s.Cluster, DeploymentID: id, TaskDefinition: taskDef, Rollback: rollback,

@@ -131,6 +131,22 @@ type Service struct {
 	// Diagnosis explains a failed deployment: its stopped tasks, exit codes
 	// and last log lines.
 	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+
+	// ServiceDeploymentARN is the service deployment UpdateService started,
+	// when ECS reported one and omdeploy followed it; the fields after it
+	// are that service deployment's as last seen.
+	ServiceDeploymentARN string `json:"service_deployment_arn,omitempty"`
+	// Strategy is the deployment strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY.
+	Strategy string `json:"strategy,omitempty"`
+	// LifecycleStage is the service deployment's last lifecycle stage.
+	LifecycleStage string `json:"lifecycle_stage,omitempty"`
+	// Status is the service deployment's status: SUCCESSFUL, STOPPED,
+	// ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED, or one still in progress.
+	Status string `json:"status,omitempty"`
+	// RollbackReason is why ECS rolled the service deployment back.
+	RollbackReason string `json:"rollback_reason,omitempty"`
+	// TriggeredAlarms are the CloudWatch alarms that fired during it.
+	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
 }
 
 // Health is the verdict for one health endpoint. URLs are redacted.
