@@ -50,11 +50,11 @@ func newSDRun(opts Options) *sdRun {
 
 // sdFollow is what a service's run knows of its service deployment.
 type sdFollow struct {
-	updated    bool   // UpdateService answered (for this run's deployment, not a rollback)
-	arn        string // its currentServiceDeployment
-	progress   string // the key of the last ServiceDeploymentProgress
-	bakeSince  time.Time
-	rollingBck bool // RollbackStarted was reported for ECS's rollback
+	updated      bool   // UpdateService answered (for this run's deployment, not a rollback)
+	arn          string // its currentServiceDeployment
+	progress     string // the key of the last ServiceDeploymentProgress
+	bakeSince    time.Time
+	rollbackSeen bool // RollbackStarted was reported for ECS's rollback
 }
 
 // noteServiceDeployment keeps the service deployment UpdateService started.
@@ -215,8 +215,8 @@ func (sr *serviceRun) reportSD(sd ecstypes.ServiceDeployment, at time.Time) {
 			e.BakeTimeLeft = max(0, bake-at.Sub(sr.sd.bakeSince))
 		}
 	}
-	if !sr.sd.rollingBck && sd.Rollback != nil {
-		sr.sd.rollingBck = true
+	if !sr.sd.rollbackSeen && sd.Rollback != nil {
+		sr.sd.rollbackSeen = true
 		sr.emit(event.RollbackStarted{Service: sr.s.Name, From: sr.res.TaskDefinition, To: sr.res.PreviousTaskDefinition})
 	}
 	// Bake time counts in whole minutes, so a long bake reports once a

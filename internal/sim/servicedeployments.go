@@ -184,7 +184,6 @@ type serviceDeployment struct {
 	waiting                   *hook // the PAUSE hook the deployment waits on
 	rollback                  *ecstypes.Rollback
 	alarmAt, stopAt           time.Time
-	pendingStop               ecstypes.StopServiceDeploymentStopType // requested, acted on at next
 }
 
 func (sd *serviceDeployment) inProgress() bool {
@@ -770,7 +769,7 @@ func minutes(d time.Duration) int32 {
 	return int32(math.Ceil(d.Minutes()))
 }
 
-// sdSummary is one line about sd, for test failure messages.
+// String is one line about sd, for test failure messages.
 func (sd *serviceDeployment) String() string {
 	return strings.Join([]string{string(sd.status), string(sd.plan[min(sd.i, len(sd.plan)-1)].stage), sd.reason}, " ")
 }
