@@ -15,6 +15,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -88,6 +89,12 @@ func sdUnavailable(err error) bool {
 	case "UnknownOperationException", "InvalidAction", "UnsupportedOperation", "UnsupportedOperationException", "NotImplemented":
 		return true
 	}
+	// An answer the SDK cannot read as this operation's (moto's HTML error
+	// page for an operation it lacks) is no transient fault.
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return true
+	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		switch re.HTTPStatusCode() {
@@ -141,6 +148,14 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 				"follow service deployment %s: %w; its outcome is unknown, run `omdeploy status`", arn, snap.err))
 		case snap.err != nil:
 			pollErr = snap.err
+			// Failing from the first poll on, it is the endpoint, not a
+			// passing fault: follow deployments[], which this run can read.
+			if last.ServiceDeploymentArn == nil {
+				if misses++; misses >= unseenPolls {
+					sr.fallBack(fmt.Sprintf("DescribeServiceDeployments: %s", errMessage(snap.err)))
+					return false, nil
+				}
+			}
 			if late {
 				return true, sr.sdTimedOut(ctx, id, arn, last, prev, pollErr)
 			}
