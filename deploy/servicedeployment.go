@@ -219,7 +219,7 @@ func (sr *serviceRun) reportSD(sd ecstypes.ServiceDeployment, at time.Time) {
 		e.Alarms = slices.Clone(sd.Alarms.AlarmNames)
 	}
 	for _, h := range sd.LifecycleHookDetails {
-		e.Hooks = append(e.Hooks, event.LifecycleHook{ID: aws.ToString(h.HookId), Status: string(h.Status)})
+		e.Hooks = append(e.Hooks, event.LifecycleHook{ID: aws.ToString(h.HookId), Status: string(h.Status), ExpiresAt: aws.ToTime(h.ExpiresAt)})
 	}
 	if sd.LifecycleStage == ecstypes.ServiceDeploymentLifecycleStageBakeTime && sd.Status == ecstypes.ServiceDeploymentStatusInProgress {
 		if sr.sd.bakeSince.IsZero() {

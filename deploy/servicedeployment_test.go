@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -65,6 +67,40 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 			wantProgress: []string{"CANARY", "prod=10%", "prod=100%", "SUCCESSFUL"},
 		},
 		{
+			name:       "early success: done when production traffic has moved, before a bake longer than the timeout",
+			spec:       sim.ServiceSpec{Desired: 2},
+			strategy:   sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: 30 * time.Minute, EarlySuccess: true},
+			wantStatus: "SUCCESSFUL", wantUpdates: 1, wantFinalRev: "api:2",
+			wantProgress: []string{"IN_PROGRESS PRE_PRODUCTION_TRAFFIC_SHIFT", "SUCCESSFUL PRODUCTION_TRAFFIC_SHIFT"},
+		},
+		{
+			name: "a PAUSE hook waits until released",
+			spec: sim.ServiceSpec{Desired: 2},
+			strategy: sim.Strategy{Kind: ecstypes.DeploymentStrategyLinear, StepPercent: 50,
+				PauseAt: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift}},
+			setup: func(h *harness) {
+				var once sync.Once
+				h.on(func(e event.Event) {
+					p, ok := e.(event.ServiceDeploymentProgress)
+					if !ok || len(p.Hooks) == 0 || p.Hooks[0].Status != "AWAITING_ACTION" {
+						return
+					}
+					once.Do(func() {
+						go func() {
+							time.Sleep(5 * time.Minute) // someone looks at the test traffic first
+							if _, err := h.sim.ContinueServiceDeployment(context.Background(), &ecs.ContinueServiceDeploymentInput{
+								ServiceDeploymentArn: &p.ARN, HookId: &p.Hooks[0].ID, Action: ecstypes.DeploymentLifecycleHookActionContinue,
+							}); err != nil {
+								h.t.Error(err)
+							}
+						}()
+					})
+				})
+			},
+			wantStatus: "SUCCESSFUL", wantUpdates: 1, wantFinalRev: "api:2",
+			wantProgress: []string{"POST_TEST_TRAFFIC_SHIFT", "AWAITING_ACTION", "SUCCEEDED", "prod=50%", "SUCCESSFUL"},
+		},
+		{
 			name: "circuit breaker: ECS rolls back, omdeploy does not", spec: sim.ServiceSpec{Desired: 2, CircuitBreaker: true, BreakerRollback: true},
 			rollout:  ptr(sim.CrashLoop(1, crashLogs...)),
 			wantExit: failure.ExitRollout, wantErrIs: deploy.ErrRolloutFailed, wantRunbook: runbook.RolloutCrashLoop,
@@ -114,6 +150,9 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 				h.sim.SetStrategy("prod", "api", tt.strategy)
 				if tt.rollout != nil {
 					h.sim.Script("prod", "api", *tt.rollout)
+				}
+				if tt.setup != nil {
+					tt.setup(h)
 				}
 				o := h.opts(svc)
 				o.Tag = "v2"
@@ -210,6 +249,9 @@ func progressLine(p event.ServiceDeploymentProgress) string {
 	if len(p.TriggeredAlarms) > 0 {
 		b.WriteString(" FIRED " + strings.Join(p.TriggeredAlarms, ","))
 	}
+	for _, hk := range p.Hooks {
+		b.WriteString(" hook " + hk.ID + " " + hk.Status)
+	}
 	return b.String()
 }
 
@@ -262,34 +304,57 @@ func TestServiceDeploymentFallback(t *testing.T) {
 	}
 }
 
-// TestServiceDeploymentPollsCostNoMore checks that following ten services
-// by service deployment costs no more calls per poll than deployments[]
-// would: one DescribeServiceDeployments per poll (20 ARNs per call) against
-// one DescribeServices per 10 services.
+// batchSizes records how many ARNs each DescribeServiceDeployments call
+// asked about.
+type batchSizes struct {
+	*sim.Sim
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (b *batchSizes) DescribeServiceDeployments(ctx context.Context, in *ecs.DescribeServiceDeploymentsInput, opts ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error) {
+	b.mu.Lock()
+	b.sizes = append(b.sizes, len(in.ServiceDeploymentArns))
+	b.mu.Unlock()
+	return b.Sim.DescribeServiceDeployments(ctx, in, opts...)
+}
+
+// TestServiceDeploymentPollsCostNoMore deploys 25 services of one cluster
+// both ways. By service deployment a poll asks about 20 per call (2 calls
+// for 25), by deployments[] about 10 (3 calls), and the whole run costs no
+// more calls; DescribeServices is then called only before each update and
+// once after each end, for the events.
 func TestServiceDeploymentPollsCostNoMore(t *testing.T) {
-	simTest(t, func(t *testing.T, h *harness) {
+	const n = 25
+	run := func(t *testing.T, h *harness, legacy bool) (map[string]int, []int) {
 		var services []config.Service
-		for _, name := range []string{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"} {
+		for i := range n {
+			name := fmt.Sprintf("s%02d", i)
 			services = append(services, h.service(sim.ServiceSpec{Name: name, Desired: 3}))
 			h.sim.Script("prod", name, sim.Slow(time.Minute))
 		}
+		if legacy {
+			h.sim.WithoutServiceDeployments()
+		}
 		o := h.opts(services...)
-		o.Tag, o.Parallel = "v2", 12
+		api := &batchSizes{Sim: h.sim}
+		o.ECS, o.Tag, o.Parallel = api, "v2", n
 		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
 			t.Fatal(err)
 		}
-		calls := h.sim.Calls()
-		// 12 services: a legacy poll costs 2 DescribeServices; this one 1
-		// DescribeServiceDeployments. The run took about 3 minutes, so
-		// anything near one call per poll per 10 services is wrong.
-		polls := calls["DescribeServiceDeployments"]
-		if polls == 0 || polls > 200 {
-			t.Fatalf("DescribeServiceDeployments calls = %d", polls)
-		}
-		// DescribeServices: one per service before the update and one after
-		// the end for its events; none per poll.
-		if got := calls["DescribeServices"]; got != 2*len(services) {
-			t.Errorf("DescribeServices calls = %d, want %d (none per poll)", got, 2*len(services))
-		}
-	})
+		return h.sim.Calls(), api.sizes
+	}
+	var legacy, byARN map[string]int
+	var sizes []int
+	simTest(t, func(t *testing.T, h *harness) { legacy, _ = run(t, h, true) })
+	simTest(t, func(t *testing.T, h *harness) { byARN, sizes = run(t, h, false) })
+	if slices.Max(sizes) != 20 {
+		t.Errorf("largest DescribeServiceDeployments batch %d, want 20 (sizes %v)", slices.Max(sizes), sizes)
+	}
+	if got, was := byARN["DescribeServiceDeployments"], legacy["DescribeServices"]-n; got == 0 || got > was {
+		t.Errorf("DescribeServiceDeployments calls = %d, more than the %d DescribeServices polls of deployments[]", got, was)
+	}
+	if got := byARN["DescribeServices"]; got != 2*n {
+		t.Errorf("DescribeServices calls = %d, want %d (none per poll)", got, 2*n)
+	}
 }

@@ -126,9 +126,9 @@ type ServiceDeploymentProgress struct {
 
 // LifecycleHook is one lifecycle hook of a service deployment.
 type LifecycleHook struct {
-	ID     string
-	Stage  string
-	Status string // IN_PROGRESS, AWAITING_ACTION, SUCCEEDED, FAILED, TIMED_OUT
+	ID        string
+	Status    string    // IN_PROGRESS, AWAITING_ACTION, SUCCEEDED, FAILED, TIMED_OUT
+	ExpiresAt time.Time // when ECS takes the hook's timeout action; zero: unknown
 }
 
 // ServiceEvent is a new message from the ECS service's event log.

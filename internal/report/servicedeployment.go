@@ -99,7 +99,10 @@ func sdRecord(e event.ServiceDeploymentProgress) []slog.Attr {
 	if len(e.Hooks) > 0 {
 		hooks := make([]map[string]string, len(e.Hooks))
 		for i, h := range e.Hooks {
-			hooks[i] = map[string]string{"id": h.ID, "stage": h.Stage, "status": h.Status}
+			hooks[i] = map[string]string{"id": h.ID, "status": h.Status}
+			if !h.ExpiresAt.IsZero() {
+				hooks[i]["expires_at"] = h.ExpiresAt.UTC().Format(time.RFC3339)
+			}
 		}
 		attrs = append(attrs, slog.Any(KeyHooks, hooks))
 	}
