@@ -56,6 +56,9 @@ type sdFollow struct {
 	progress     string // the key of the last ServiceDeploymentProgress
 	bakeSince    time.Time
 	rollbackSeen bool // RollbackStarted was reported for ECS's rollback
+
+	releasedHook string // the hook Continue released, and the index of its stage
+	releasedAt   int
 }
 
 // noteServiceDeployment keeps the service deployment UpdateService started.
@@ -74,8 +77,12 @@ func (sr *serviceRun) fallBack(why string) {
 	d.off.Store(true)
 	d.once.Do(func() {
 		sr.r.opts.Logger.Warn("service deployments unavailable, following deployments[]", "reason", why)
-		sr.emit(event.Warning{Message: "service deployments unavailable (" + why + "): following the deployments[] of each service instead; " +
-			"strategy, stage, traffic and alarms are not shown. Where the operations exist, allow ecs:DescribeServiceDeployments and ecs:ListServiceDeployments"})
+		msg := "service deployments unavailable (" + why + "): following the deployments[] of each service instead; " +
+			"strategy, stage, traffic and alarms are not shown. Where the operations exist, allow ecs:DescribeServiceDeployments and ecs:ListServiceDeployments"
+		if sr.r.opts.WaitUntil != "" {
+			msg += "; --wait-until " + sr.r.opts.WaitUntil + " is ignored: deployments[] has no stages, so each rollout is followed to its end"
+		}
+		sr.emit(event.Warning{Message: msg})
 	})
 }
 
@@ -181,6 +188,9 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 			return true, sr.sdRollbackFailed(ctx, id, last)
 		case ecstypes.ServiceDeploymentStatusStopped:
 			return true, sr.sdStopped(ctx, id, last, prev)
+		}
+		if sr.reachedWaitUntil(last) {
+			return true, sr.stoppedWaiting(last)
 		}
 		if late {
 			return true, sr.sdTimedOut(ctx, id, arn, last, prev, nil)
