@@ -110,7 +110,9 @@ func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
 		return err
 	}
 	sr.res.DeploymentID = id
-	sr.stage(failure.StageRollout)
+	if sr.res.Stage != failure.StageRollout { // announced already when service deployments fell back
+		sr.stage(failure.StageRollout)
+	}
 	w, err := sr.watch(ctx, id, prev, sr.now().Add(sr.s.WaitTimeout))
 	sr.res.RolloutState = string(w.dep.RolloutState)
 	switch {

@@ -73,6 +73,10 @@ func (sr *serviceRun) noteServiceDeployment(svc ecstypes.Service) {
 // fallBack makes the run follow deployments[] from now on, with one warning
 // for the whole run.
 func (sr *serviceRun) fallBack(why string) {
+	// deployments[] decides now: the document must not show a service
+	// deployment's fields it did not follow to its end.
+	r := &sr.res
+	r.ServiceDeploymentARN, r.Status, r.LifecycleStage, r.RollbackReason, r.TriggeredAlarms = "", "", "", "", nil
 	d := sr.r.sd
 	d.off.Store(true)
 	d.once.Do(func() {
@@ -276,10 +280,13 @@ func legacyState(s ecstypes.ServiceDeploymentStatus) string {
 
 // catchUpEvents reports the service events of the deployment, which the
 // service-deployment polls do not carry, before a diagnosis reads them.
-func (sr *serviceRun) catchUpEvents(ctx context.Context) {
-	if svc, err := sr.describeService(ctx); err == nil {
-		sr.report(svc, nil)
+func (sr *serviceRun) catchUpEvents(ctx context.Context) (ecstypes.Service, bool) {
+	svc, err := sr.describeService(ctx)
+	if err != nil {
+		return svc, false
 	}
+	sr.report(svc, nil)
+	return svc, true
 }
 
 // sdWhy is why ECS ended the service deployment: the rollback's reason, the
@@ -307,7 +314,13 @@ func sdWhy(sd ecstypes.ServiceDeployment) (string, bool) {
 func (sr *serviceRun) sdDiagnose(ctx context.Context, id string, alarm bool) (rb, cause string) {
 	gctx, cancel := afterDeadline(ctx)
 	defer cancel()
-	sr.catchUpEvents(gctx)
+	if svc, ok := sr.catchUpEvents(gctx); ok && sr.sd.rollbackSeen {
+		// ECS's rollback runs as a deployment of its own in deployments[]:
+		// name it, as the legacy path names the breaker's.
+		if p, ok := primary(svc); ok && aws.ToString(p.Id) != id {
+			sr.res.RollbackDeploymentID = aws.ToString(p.Id)
+		}
+	}
 	d := sr.diagnose(gctx, id)
 	sr.res.Diagnosis = contractDiagnosis(d.event)
 	rb = d.runbookID

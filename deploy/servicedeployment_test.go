@@ -187,6 +187,9 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 				if tt.wantRolledBack && tt.wantStatus == "ROLLBACK_SUCCESSFUL" && sr.RollbackReason == "" {
 					t.Error("no rollback_reason")
 				}
+				if tt.wantStatus == "ROLLBACK_SUCCESSFUL" && !strings.HasPrefix(sr.RollbackDeploymentID, "ecs-svc/") {
+					t.Errorf("rollback_deployment_id %q, want ECS's rollback deployment", sr.RollbackDeploymentID)
+				}
 				if sr.RolledBack != tt.wantRolledBack {
 					t.Errorf("rolled back = %v, want %v", sr.RolledBack, tt.wantRolledBack)
 				}
@@ -291,8 +294,11 @@ func TestServiceDeploymentFallback(t *testing.T) {
 				if len(warnings) != 1 || !strings.Contains(warnings[0], tt.want) || !strings.Contains(warnings[0], "deployments[]") {
 					t.Errorf("warnings = %q, want one naming %q", warnings, tt.want)
 				}
+				if n := len(event.Of[event.StageStarted](h.rec.Events())); n != 3*len(services) {
+					t.Errorf("%d stages announced, want register, update and rollout once per service", n)
+				}
 				for _, sr := range res.Services {
-					if sr.RolloutState != "COMPLETED" || sr.Status != "" {
+					if sr.RolloutState != "COMPLETED" || sr.Status != "" || sr.ServiceDeploymentARN != "" {
 						t.Errorf("%s: rollout %q status %q, want COMPLETED through deployments[]", sr.Name, sr.RolloutState, sr.Status)
 					}
 				}
