@@ -364,3 +364,55 @@ func TestServiceDeploymentPollsCostNoMore(t *testing.T) {
 		t.Errorf("DescribeServices calls = %d, want %d (none per poll)", got, 2*n)
 	}
 }
+
+// TestServiceDeploymentEdges covers the run's own limits on the service
+// deployment path: an interrupt (exit 130, nothing undone) and a timeout
+// while ECS is rolling back (exit 4, no second rollback).
+func TestServiceDeploymentEdges(t *testing.T) {
+	t.Run("interrupted while following", func(t *testing.T) {
+		simTest(t, func(t *testing.T, h *harness) {
+			svc := h.service(sim.ServiceSpec{Name: "api", Desired: 2})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			h.on(func(e event.Event) {
+				if _, ok := e.(event.ServiceDeploymentProgress); ok {
+					cancel()
+				}
+			})
+			o := h.opts(svc)
+			o.Tag = "v2"
+			res, err := h.run(ctx, deploy.Deploy, o)
+			if failure.ExitCode(err) != failure.ExitInterrupted || !errors.Is(err, context.Canceled) ||
+				!strings.Contains(err.Error(), "interrupted while following service deployment arn:aws:ecs:") {
+				t.Fatalf("err = %v (exit %d), want an interrupt naming the service deployment", err, failure.ExitCode(err))
+			}
+			if res.Services[0].ServiceDeploymentARN == "" || h.sim.Calls()["UpdateService"] != 1 {
+				t.Errorf("result %+v, UpdateService calls %d", res.Services[0], h.sim.Calls()["UpdateService"])
+			}
+		})
+	})
+	t.Run("timed out while ECS rolls back", func(t *testing.T) {
+		simTest(t, func(t *testing.T, h *harness) {
+			svc := h.service(sim.ServiceSpec{Name: "api", Desired: 2, CircuitBreaker: true, BreakerRollback: true})
+			svc.WaitTimeout = 15 * time.Second
+			h.sim.Script("prod", "api", sim.PullError().RollbackFails())
+			o := h.opts(svc)
+			o.Tag = "v2"
+			res, err := h.run(context.Background(), deploy.Deploy, o)
+			if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrTimedOut) ||
+				!strings.Contains(err.Error(), "ROLLBACK_IN_PROGRESS") {
+				t.Fatalf("err = %v (exit %d), want a timeout during ECS's rollback", err, failure.ExitCode(err))
+			}
+			if n := h.sim.Calls()["UpdateService"]; n != 1 {
+				t.Errorf("UpdateService calls = %d: omdeploy rolled back over ECS's rollback", n)
+			}
+			w := event.Of[event.Warning](h.rec.Events())
+			if len(w) != 1 || !strings.Contains(w[0].Message, "ECS is rolling back") {
+				t.Errorf("warnings %+v", w)
+			}
+			if res.Services[0].Status != "ROLLBACK_IN_PROGRESS" {
+				t.Errorf("status %q", res.Services[0].Status)
+			}
+		})
+	})
+}
