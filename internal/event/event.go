@@ -99,38 +99,6 @@ type DeploymentProgress struct {
 	Failed        int32
 }
 
-// ServiceDeploymentProgress is emitted when the followed service deployment
-// (ECS's deployment with an ARN, any strategy) changes: status, lifecycle
-// stage, traffic, bake time by the minute, circuit-breaker failures, alarms
-// or lifecycle hooks.
-type ServiceDeploymentProgress struct {
-	At             time.Time
-	Service        string
-	ARN            string
-	Strategy       string // ROLLING, BLUE_GREEN, LINEAR or CANARY
-	Status         string // IN_PROGRESS, ROLLBACK_IN_PROGRESS, SUCCESSFUL, …
-	StatusReason   string
-	LifecycleStage string // SCALE_UP, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, …
-	// ProductionWeight and TestWeight are the new revision's share of
-	// traffic in percent; nil when the strategy shifts none (rolling).
-	ProductionWeight, TestWeight *float64
-	BakeTimeLeft                 time.Duration // in BAKE_TIME; 0 otherwise
-	Running, Desired             int32         // the new revision's tasks
-	// BreakerFailures counts failed tasks against BreakerThreshold; a zero
-	// threshold means the circuit breaker is off.
-	BreakerFailures, BreakerThreshold int32
-	Alarms                            []string // watched
-	TriggeredAlarms                   []string // fired
-	Hooks                             []LifecycleHook
-}
-
-// LifecycleHook is one lifecycle hook of a service deployment.
-type LifecycleHook struct {
-	ID        string
-	Status    string    // IN_PROGRESS, AWAITING_ACTION, SUCCEEDED, FAILED, TIMED_OUT
-	ExpiresAt time.Time // when ECS takes the hook's timeout action; zero: unknown
-}
-
 // ServiceEvent is a new message from the ECS service's event log.
 type ServiceEvent struct {
 	At      time.Time
@@ -223,53 +191,50 @@ type ServiceFinished struct {
 	Stage   failure.Stage // the stage reached, StageDone on success
 }
 
-func (StageStarted) isEvent()              {}
-func (CheckFinished) isEvent()             {}
-func (Planned) isEvent()                   {}
-func (TaskDefinitionRegistered) isEvent()  {}
-func (DeploymentStarted) isEvent()         {}
-func (DeploymentProgress) isEvent()        {}
-func (ServiceEvent) isEvent()              {}
-func (ServiceDeploymentProgress) isEvent() {}
-func (Diagnosis) isEvent()                 {}
-func (RollbackStarted) isEvent()           {}
-func (HealthAttempt) isEvent()             {}
-func (HealthResult) isEvent()              {}
-func (Failure) isEvent()                   {}
-func (Warning) isEvent()                   {}
-func (ServiceFinished) isEvent()           {}
+func (StageStarted) isEvent()             {}
+func (CheckFinished) isEvent()            {}
+func (Planned) isEvent()                  {}
+func (TaskDefinitionRegistered) isEvent() {}
+func (DeploymentStarted) isEvent()        {}
+func (DeploymentProgress) isEvent()       {}
+func (ServiceEvent) isEvent()             {}
+func (Diagnosis) isEvent()                {}
+func (RollbackStarted) isEvent()          {}
+func (HealthAttempt) isEvent()            {}
+func (HealthResult) isEvent()             {}
+func (Failure) isEvent()                  {}
+func (Warning) isEvent()                  {}
+func (ServiceFinished) isEvent()          {}
 
-func (e StageStarted) at() time.Time              { return e.At }
-func (e CheckFinished) at() time.Time             { return e.At }
-func (e Planned) at() time.Time                   { return e.At }
-func (e TaskDefinitionRegistered) at() time.Time  { return e.At }
-func (e DeploymentStarted) at() time.Time         { return e.At }
-func (e DeploymentProgress) at() time.Time        { return e.At }
-func (e ServiceEvent) at() time.Time              { return e.At }
-func (e ServiceDeploymentProgress) at() time.Time { return e.At }
-func (e Diagnosis) at() time.Time                 { return e.At }
-func (e RollbackStarted) at() time.Time           { return e.At }
-func (e HealthAttempt) at() time.Time             { return e.At }
-func (e HealthResult) at() time.Time              { return e.At }
-func (e Failure) at() time.Time                   { return e.At }
-func (e Warning) at() time.Time                   { return e.At }
-func (e ServiceFinished) at() time.Time           { return e.At }
+func (e StageStarted) at() time.Time             { return e.At }
+func (e CheckFinished) at() time.Time            { return e.At }
+func (e Planned) at() time.Time                  { return e.At }
+func (e TaskDefinitionRegistered) at() time.Time { return e.At }
+func (e DeploymentStarted) at() time.Time        { return e.At }
+func (e DeploymentProgress) at() time.Time       { return e.At }
+func (e ServiceEvent) at() time.Time             { return e.At }
+func (e Diagnosis) at() time.Time                { return e.At }
+func (e RollbackStarted) at() time.Time          { return e.At }
+func (e HealthAttempt) at() time.Time            { return e.At }
+func (e HealthResult) at() time.Time             { return e.At }
+func (e Failure) at() time.Time                  { return e.At }
+func (e Warning) at() time.Time                  { return e.At }
+func (e ServiceFinished) at() time.Time          { return e.At }
 
-func (e StageStarted) withAt(t time.Time) Event              { e.At = t; return e }
-func (e CheckFinished) withAt(t time.Time) Event             { e.At = t; return e }
-func (e Planned) withAt(t time.Time) Event                   { e.At = t; return e }
-func (e TaskDefinitionRegistered) withAt(t time.Time) Event  { e.At = t; return e }
-func (e DeploymentStarted) withAt(t time.Time) Event         { e.At = t; return e }
-func (e DeploymentProgress) withAt(t time.Time) Event        { e.At = t; return e }
-func (e ServiceEvent) withAt(t time.Time) Event              { e.At = t; return e }
-func (e ServiceDeploymentProgress) withAt(t time.Time) Event { e.At = t; return e }
-func (e Diagnosis) withAt(t time.Time) Event                 { e.At = t; return e }
-func (e RollbackStarted) withAt(t time.Time) Event           { e.At = t; return e }
-func (e HealthAttempt) withAt(t time.Time) Event             { e.At = t; return e }
-func (e HealthResult) withAt(t time.Time) Event              { e.At = t; return e }
-func (e Failure) withAt(t time.Time) Event                   { e.At = t; return e }
-func (e Warning) withAt(t time.Time) Event                   { e.At = t; return e }
-func (e ServiceFinished) withAt(t time.Time) Event           { e.At = t; return e }
+func (e StageStarted) withAt(t time.Time) Event             { e.At = t; return e }
+func (e CheckFinished) withAt(t time.Time) Event            { e.At = t; return e }
+func (e Planned) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e TaskDefinitionRegistered) withAt(t time.Time) Event { e.At = t; return e }
+func (e DeploymentStarted) withAt(t time.Time) Event        { e.At = t; return e }
+func (e DeploymentProgress) withAt(t time.Time) Event       { e.At = t; return e }
+func (e ServiceEvent) withAt(t time.Time) Event             { e.At = t; return e }
+func (e Diagnosis) withAt(t time.Time) Event                { e.At = t; return e }
+func (e RollbackStarted) withAt(t time.Time) Event          { e.At = t; return e }
+func (e HealthAttempt) withAt(t time.Time) Event            { e.At = t; return e }
+func (e HealthResult) withAt(t time.Time) Event             { e.At = t; return e }
+func (e Failure) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e Warning) withAt(t time.Time) Event                  { e.At = t; return e }
+func (e ServiceFinished) withAt(t time.Time) Event          { e.At = t; return e }
 
 // At is when e happened: its At field.
 func At(e Event) time.Time { return e.at() }
