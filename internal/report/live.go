@@ -100,7 +100,7 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 		r.desired, r.running, r.pending, r.fails = e.Desired, e.Running, e.Pending, e.Failed
 	case event.ServiceDeploymentProgress:
 		r := v.row(e.Service, now)
-		r.deployment, r.state, r.counted = lastPart(e.ARN), sdProgressText(e), false
+		r.deployment, r.state, r.counted = lastPart(e.ARN), sdLiveText(e), false
 	case event.RollbackStarted:
 		v.row(e.Service, now).stage = failure.StageRollback
 	case event.HealthResult:

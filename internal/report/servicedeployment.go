@@ -66,6 +66,38 @@ func sdProgressText(e event.ServiceDeploymentProgress) string {
 	return s
 }
 
+// sdLiveText is the live view's compact state of a service deployment, so
+// that the row keeps its elapsed time on an ordinary terminal: the stage (or
+// the status once it is not IN_PROGRESS), tasks, production traffic, and
+// only the monitors that need a look.
+func sdLiveText(e event.ServiceDeploymentProgress) string {
+	parts := []string{orDash(e.LifecycleStage)}
+	if e.Status != "IN_PROGRESS" {
+		parts[0] = orDash(e.Status)
+	}
+	if e.Desired > 0 {
+		parts = append(parts, fmt.Sprintf("%d/%d", e.Running, e.Desired))
+	}
+	if e.ProductionWeight != nil {
+		parts = append(parts, "prod "+pct(*e.ProductionWeight)+"%")
+	}
+	if e.BakeTimeLeft > 0 {
+		parts = append(parts, "bake "+e.BakeTimeLeft.Round(time.Second).String())
+	}
+	if e.BreakerFailures > 0 {
+		parts = append(parts, fmt.Sprintf("breaker %d/%d", e.BreakerFailures, e.BreakerThreshold))
+	}
+	if len(e.TriggeredAlarms) > 0 {
+		parts = append(parts, "ALARM "+strings.Join(e.TriggeredAlarms, ","))
+	}
+	for _, h := range e.Hooks {
+		if h.Status == "AWAITING_ACTION" {
+			parts = append(parts, "hook "+h.ID+" waiting")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 func pct(w float64) string {
 	if w == math.Trunc(w) {
 		return fmt.Sprintf("%.0f", w)
