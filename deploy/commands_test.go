@@ -45,6 +45,7 @@ func TestDeployInterrupted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			simTest(t, func(t *testing.T, h *harness) {
 				svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", CircuitBreaker: true})
+				h.sim.WithoutServiceDeployments() // the deployments[] path
 				h.sim.Script("prod", "api", sim.CrashLoop(1, crashLogs...))
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
@@ -337,6 +338,7 @@ func TestDeployContainerChoice(t *testing.T) {
 func TestDeployEventsAreReportedOnce(t *testing.T) {
 	simTest(t, func(t *testing.T, h *harness) {
 		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 3})
+		h.sim.WithoutServiceDeployments() // the deployments[] path: progress by counts
 		o := h.opts(svc)
 		o.Tag = "v2"
 		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {

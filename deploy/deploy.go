@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/clock"
@@ -44,7 +45,12 @@ type Options struct {
 	ForceNewDeployment bool
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
-	ToRevision         int  // Rollback only: the revision to return to; 0 = the previous one
+	// WaitUntil stops following a service deployment, successfully, once
+	// it reaches this lifecycle stage (or, with WaitUntilHook, a lifecycle
+	// hook waiting for an action); ECS carries on with it. Deploy and
+	// Continue only; the deployments[] path cannot see stages.
+	WaitUntil  string
+	ToRevision int // Rollback only: the revision to return to; 0 = the previous one
 
 	Parallel int        // services planned, registered and updated at once (waiting is shared); default 4
 	Poll     PollPolicy // how often deployments are observed
@@ -104,6 +110,8 @@ func (o Options) validate(needChange bool) error {
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
 	case needChange && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment:
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
+	case !validWaitUntil(o.WaitUntil):
+		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--wait-until %q: want one of %s", o.WaitUntil, strings.Join(WaitUntilValues(), ", ")))
 	case o.ToRevision < 0:
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--to-revision %d: must be positive", o.ToRevision))
 	}

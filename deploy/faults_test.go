@@ -41,15 +41,40 @@ func (s *stuckECS) DescribeServices(ctx context.Context, in *ecs.DescribeService
 	if !s.updated.Load() {
 		return s.Sim.DescribeServices(ctx, in, o...)
 	}
+	return nil, s.stick(ctx)
+}
+
+func (s *stuckECS) DescribeServiceDeployments(ctx context.Context, in *ecs.DescribeServiceDeploymentsInput, o ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error) {
+	if !s.updated.Load() {
+		return s.Sim.DescribeServiceDeployments(ctx, in, o...)
+	}
+	return nil, s.stick(ctx)
+}
+
+func (s *stuckECS) stick(ctx context.Context) error {
 	if _, ok := ctx.Deadline(); !ok {
 		s.bounded.Store(false)
 	}
 	if s.ignoreCtx {
 		<-s.release
-		return nil, errors.New("released")
+		return errors.New("released")
 	}
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return ctx.Err()
+}
+
+// followPaths are the two ways the engine follows a deployment, each with
+// the calls its polls may make: the fault tests hold for both. A service
+// deployment's follower falls back to deployments[] when its own calls are
+// denied or keep failing, which is right when DescribeServices can still
+// be read, so its faults hit both calls, as an expired session would.
+var followPaths = []struct {
+	name  string
+	polls []string
+	set   func(*sim.Sim)
+}{
+	{"deployments[]", []string{"DescribeServices"}, func(s *sim.Sim) { s.WithoutServiceDeployments() }},
+	{"service deployment", []string{"DescribeServiceDeployments", "DescribeServices"}, func(*sim.Sim) {}},
 }
 
 // TestWaitDeadlineHoldsWhilePollsHang (issue 11, fault 1): polls that never
@@ -57,43 +82,46 @@ func (s *stuckECS) DescribeServices(ctx context.Context, in *ecs.DescribeService
 // watcher gives up at its deadline plus the read grace, exit 6, and nothing
 // is rolled back.
 func TestWaitDeadlineHoldsWhilePollsHang(t *testing.T) {
-	for _, ignoreCtx := range []bool{false, true} {
-		name := "poll honours its context"
-		if ignoreCtx {
-			name = "poller stuck in a call"
-		}
-		t.Run(name, func(t *testing.T) {
-			simTest(t, func(t *testing.T, h *harness) {
-				svc := h.service(sim.ServiceSpec{Name: "api", Desired: 3})
-				svc.WaitTimeout = 2 * time.Minute
-				api := &stuckECS{Sim: h.sim, ignoreCtx: ignoreCtx, release: make(chan struct{})}
-				api.bounded.Store(true)
-				defer close(api.release)
-				o := h.opts(svc)
-				o.ECS, o.Tag = api, "v2"
-				began := time.Now()
-				res, err := h.run(context.Background(), deploy.Deploy, o)
-				took := time.Since(began)
-				if failure.ExitCode(err) != failure.ExitRollback || !errors.Is(err, failure.ErrUnknown) {
-					t.Fatalf("err = %v (exit %d), want unknown, exit 6", err, failure.ExitCode(err))
-				}
-				if want := 2*time.Minute + time.Minute; took < 2*time.Minute || took > want+time.Second {
-					t.Fatalf("the run took %s of simulated time, want the 2m deadline plus the 1m grace", took)
-				}
-				if rb := failure.RunbookIDOf(err); rb != runbook.RolloutStateUnknown {
-					t.Fatalf("runbook = %s, want %s", rb, runbook.RolloutStateUnknown)
-				}
-				if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
-					t.Fatalf("UpdateService calls = %d, result %+v: want no rollback", n, res.Services[0])
-				}
-				if !ignoreCtx && !api.bounded.Load() {
-					t.Fatal("a poll was made without a deadline")
-				}
-				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:2") {
-					t.Fatalf("service runs %s, want api:2 left alone", got)
-				}
+	for _, path := range followPaths {
+		for _, ignoreCtx := range []bool{false, true} {
+			name := path.name + "/poll honours its context"
+			if ignoreCtx {
+				name = path.name + "/poller stuck in a call"
+			}
+			t.Run(name, func(t *testing.T) {
+				simTest(t, func(t *testing.T, h *harness) {
+					path.set(h.sim)
+					svc := h.service(sim.ServiceSpec{Name: "api", Desired: 3})
+					svc.WaitTimeout = 2 * time.Minute
+					api := &stuckECS{Sim: h.sim, ignoreCtx: ignoreCtx, release: make(chan struct{})}
+					api.bounded.Store(true)
+					defer close(api.release)
+					o := h.opts(svc)
+					o.ECS, o.Tag = api, "v2"
+					began := time.Now()
+					res, err := h.run(context.Background(), deploy.Deploy, o)
+					took := time.Since(began)
+					if failure.ExitCode(err) != failure.ExitRollback || !errors.Is(err, failure.ErrUnknown) {
+						t.Fatalf("err = %v (exit %d), want unknown, exit 6", err, failure.ExitCode(err))
+					}
+					if want := 2*time.Minute + time.Minute; took < 2*time.Minute || took > want+time.Second {
+						t.Fatalf("the run took %s of simulated time, want the 2m deadline plus the 1m grace", took)
+					}
+					if rb := failure.RunbookIDOf(err); rb != runbook.RolloutStateUnknown {
+						t.Fatalf("runbook = %s, want %s", rb, runbook.RolloutStateUnknown)
+					}
+					if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
+						t.Fatalf("UpdateService calls = %d, result %+v: want no rollback", n, res.Services[0])
+					}
+					if !ignoreCtx && !api.bounded.Load() {
+						t.Fatal("a poll was made without a deadline")
+					}
+					if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:2") {
+						t.Fatalf("service runs %s, want api:2 left alone", got)
+					}
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -110,34 +138,39 @@ func TestThrottledPollsAreNotATimeout(t *testing.T) {
 		{"storm ends within the grace", 40 * time.Second, 0},
 		{"storm outlasts the grace", 10 * time.Minute, failure.ExitRollback},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			simTest(t, func(t *testing.T, h *harness) {
-				svc := h.service(sim.ServiceSpec{Name: "api", Desired: 1})
-				svc.WaitTimeout = 30 * time.Second // grace: 15s
-				h.on(func(e event.Event) {
-					if d, ok := e.(event.DeploymentStarted); ok && !d.Rollback {
-						h.sim.ThrottleFor("DescribeServices", tt.storm)
+	for _, path := range followPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				simTest(t, func(t *testing.T, h *harness) {
+					path.set(h.sim)
+					svc := h.service(sim.ServiceSpec{Name: "api", Desired: 1})
+					svc.WaitTimeout = 30 * time.Second // grace: 15s
+					h.on(func(e event.Event) {
+						if d, ok := e.(event.DeploymentStarted); ok && !d.Rollback {
+							for _, call := range path.polls {
+								h.sim.ThrottleFor(call, tt.storm)
+							}
+						}
+					})
+					o := h.opts(svc)
+					o.Tag = "v2"
+					res, err := h.run(context.Background(), deploy.Deploy, o)
+					if got := failure.ExitCode(err); got != tt.wantExit {
+						t.Fatalf("exit %d, err %v; want %d", got, err, tt.wantExit)
+					}
+					if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
+						t.Fatalf("UpdateService calls = %d: want no rollback", n)
+					}
+					if tt.wantExit != 0 && (!strings.Contains(err.Error(), "ThrottlingException") || errors.Is(err, deploy.ErrTimedOut)) {
+						t.Fatalf("err = %v, want an unknown state naming the throttling, not a timeout", err)
+					}
+					time.Sleep(tt.storm) // simulated: let the storm pass to read the service
+					if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:2") {
+						t.Fatalf("service runs %s, want api:2", got)
 					}
 				})
-				o := h.opts(svc)
-				o.Tag = "v2"
-				res, err := h.run(context.Background(), deploy.Deploy, o)
-				if got := failure.ExitCode(err); got != tt.wantExit {
-					t.Fatalf("exit %d, err %v; want %d", got, err, tt.wantExit)
-				}
-				if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
-					t.Fatalf("UpdateService calls = %d: want no rollback", n)
-				}
-				if tt.wantExit != 0 && (!strings.Contains(err.Error(), "ThrottlingException") || errors.Is(err, deploy.ErrTimedOut)) {
-					t.Fatalf("err = %v, want an unknown state naming the throttling, not a timeout", err)
-				}
-				time.Sleep(tt.storm) // simulated: let the storm pass to read the service
-				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:2") {
-					t.Fatalf("service runs %s, want api:2", got)
-				}
 			})
-		})
+		}
 	}
 }
 
@@ -151,30 +184,35 @@ func TestCredentialsLostMidWait(t *testing.T) {
 		{"ExpiredTokenException", runbook.AWSExpiredToken, "aws sso login --profile default"},
 		{"AccessDeniedException", runbook.AWSAccessDenied, "aws sts get-caller-identity"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.code, func(t *testing.T) {
-			simTest(t, func(t *testing.T, h *harness) {
-				svc := h.service(sim.ServiceSpec{Name: "api", Desired: 3})
-				h.on(func(e event.Event) {
-					if _, ok := e.(event.DeploymentStarted); ok {
-						h.sim.Fail("DescribeServices", tt.code, "no")
+	for _, path := range followPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.code, func(t *testing.T) {
+				simTest(t, func(t *testing.T, h *harness) {
+					path.set(h.sim)
+					svc := h.service(sim.ServiceSpec{Name: "api", Desired: 3})
+					h.on(func(e event.Event) {
+						if _, ok := e.(event.DeploymentStarted); ok {
+							for _, call := range path.polls {
+								h.sim.Fail(call, tt.code, "no")
+							}
+						}
+					})
+					o := h.opts(svc)
+					o.Tag = "v2"
+					res, err := h.run(context.Background(), deploy.Deploy, o)
+					if failure.ExitCode(err) != failure.ExitRollback || !strings.Contains(err.Error(), "outcome unknown") {
+						t.Fatalf("err = %v (exit %d), want unknown, exit 6", err, failure.ExitCode(err))
+					}
+					fe := failure.All(err)[0]
+					if fe.RunbookID != tt.wantRunbook || !strings.Contains(fe.Fix, tt.wantFix) {
+						t.Fatalf("failure = %+v, want runbook %s with a fix saying %q", fe, tt.wantRunbook, tt.wantFix)
+					}
+					if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
+						t.Fatalf("UpdateService calls = %d: want no rollback", n)
 					}
 				})
-				o := h.opts(svc)
-				o.Tag = "v2"
-				res, err := h.run(context.Background(), deploy.Deploy, o)
-				if failure.ExitCode(err) != failure.ExitRollback || !strings.Contains(err.Error(), "outcome unknown") {
-					t.Fatalf("err = %v (exit %d), want unknown, exit 6", err, failure.ExitCode(err))
-				}
-				fe := failure.All(err)[0]
-				if fe.RunbookID != tt.wantRunbook || !strings.Contains(fe.Fix, tt.wantFix) {
-					t.Fatalf("failure = %+v, want runbook %s with a fix saying %q", fe, tt.wantRunbook, tt.wantFix)
-				}
-				if n := h.sim.Calls()["UpdateService"]; n != 1 || res.Services[0].RolledBack {
-					t.Fatalf("UpdateService calls = %d: want no rollback", n)
-				}
 			})
-		})
+		}
 	}
 }
 

@@ -271,18 +271,13 @@ func (p *poller) poll(ctx context.Context, subs []*subscription) (bool, int) {
 // then ends in time for the poll the watcher needs, whatever the SDK's own
 // deadlines are; its error is transient, not the run's deadline.
 func (p *poller) describe(ctx context.Context, batch []string, bySvc map[string][]*subscription, at time.Time) (*ecs.DescribeServicesOutput, error) {
-	var bound time.Time
+	var windows []pollWindow
 	for _, name := range batch {
 		for _, s := range bySvc[name] {
-			t := s.deadline
-			if !at.Before(t) {
-				t = s.giveUp
-			}
-			if bound.IsZero() || t.Before(bound) {
-				bound = t
-			}
+			windows = append(windows, pollWindow{s.deadline, s.giveUp})
 		}
 	}
+	bound := pollBound(at, windows)
 	if !bound.After(at) { // every watcher has given up: the poll is moot
 		return nil, errPollCut
 	}
@@ -298,6 +293,27 @@ func (p *poller) describe(ctx context.Context, batch []string, bySvc map[string]
 		return nil, fmt.Errorf("DescribeServices in cluster %s: %w by %s", p.cluster, errPollCut, bound.Format(time.TimeOnly))
 	}
 	return out, err
+}
+
+// pollWindow is when a watcher needs answers: until its deadline, then,
+// to decide on a state it saw, until it gives up.
+type pollWindow struct{ deadline, giveUp time.Time }
+
+// pollBound is when a poll made at at must have its answer: the earliest
+// moment one of its watchers stops needing it — a deadline still ahead,
+// or, for a watcher past its deadline, when it gives up.
+func pollBound(at time.Time, windows []pollWindow) time.Time {
+	var bound time.Time
+	for _, w := range windows {
+		t := w.deadline
+		if !at.Before(t) {
+			t = w.giveUp
+		}
+		if bound.IsZero() || t.Before(bound) {
+			bound = t
+		}
+	}
+	return bound
 }
 
 // errPollCut is a poll that got no answer before a watcher's deadline. It

@@ -22,10 +22,11 @@ import (
 type run struct {
 	opts    Options
 	pollers *pollers
+	sd      *sdRun // nil: the ECS client cannot follow service deployments
 }
 
 func newRun(opts Options) *run {
-	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger)}
+	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger), sd: newSDRun(opts)}
 }
 
 // each runs step for every service, at most Parallel at once until they
@@ -79,6 +80,7 @@ type serviceRun struct {
 	runCut        *failure.RunTimeout                // set when --timeout cut the run, for messages and fixes
 	unanswered    bool                               // the last UpdateService got no answer; the read-back found it applied
 	release       func()                             // gives up the service's Parallel slot; nil outside each
+	sd            sdFollow                           // the service deployment UpdateService started (servicedeployment.go)
 }
 
 // waiting gives the service's Parallel slot to the next service. Parallel

@@ -193,6 +193,9 @@ func TestDeployScenarios(t *testing.T) {
 			simTest(t, func(t *testing.T, h *harness) {
 				tt.spec.Cluster = "prod"
 				svc := h.service(tt.spec)
+				// This table follows deployments[]; servicedeployment_test.go
+				// follows service deployments.
+				h.sim.WithoutServiceDeployments()
 				if tt.setup != nil {
 					tt.setup(h, &svc)
 				}

@@ -123,8 +123,13 @@ func (sr *serviceRun) wait(ctx context.Context) error {
 // follow watches deployment id to its end and verifies health; on failure
 // it diagnoses, then rolls back to prev (or follows ECS's own rollback).
 func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
+	if handled, err := sr.followServiceDeployment(ctx, id, prev); handled {
+		return err
+	}
 	sr.res.DeploymentID = id
-	sr.stage(failure.StageRollout)
+	if sr.res.Stage != failure.StageRollout { // announced already when service deployments fell back
+		sr.stage(failure.StageRollout)
+	}
 	w, err := sr.watch(ctx, id, prev, sr.now().Add(sr.s.WaitTimeout))
 	sr.res.RolloutState = string(w.dep.RolloutState)
 	switch {
@@ -291,6 +296,9 @@ func (sr *serviceRun) update(ctx context.Context, taskDef string, force, rollbac
 		return "", fmt.Errorf("update service %s: the answer has no PRIMARY deployment", sr.s.Service)
 	}
 	id := aws.ToString(d.Id)
+	if !rollback {
+		sr.noteServiceDeployment(*out.Service)
+	}
 	sr.started(id, taskDef, rollback)
 	return id, nil
 }

@@ -132,6 +132,15 @@ func (s *serviceFacts) checkService(ctx context.Context) Check {
 		return fail(runbook.ECSServiceMissing, s.vars(), "service %s in cluster %s (%s) is %s, not ACTIVE", s.svc.Service, s.svc.Cluster, region, aws.ToString(f.service.Status))
 	}
 	v := f.service
+	// CodeDeploy and external controllers deploy through their own APIs:
+	// UpdateService with a task definition is refused or ignored, so stop
+	// here, before a revision is registered for nothing.
+	if c := v.DeploymentController; c != nil && c.Type != "" && c.Type != ecstypes.DeploymentControllerTypeEcs {
+		vars := s.vars()
+		vars["controller"] = string(c.Type)
+		return fail(runbook.ECSDeploymentController, vars, "service %s in cluster %s (%s) uses the %s deployment controller; omdeploy deploys only services with the ECS controller",
+			s.svc.Service, s.svc.Cluster, region, c.Type)
+	}
 	if d := inProgress(v.Deployments); d != "" {
 		if s.r.opts.AllowInProgress {
 			return pass("ACTIVE; %s; deploying over it as asked (--force)", d)

@@ -80,6 +80,30 @@ func TestECSChecks(t *testing.T) {
 			service: want{event.StatusFail, runbook.ECSDeploymentInProgress, []string{"2 deployments are active"}},
 		},
 		{
+			name: "CodeDeploy controller: nothing to deploy with UpdateService",
+			breakIt: func(w *world) {
+				w.service.DeploymentController = &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy}
+			},
+			cluster: want{event.StatusPass, "", nil},
+			service: want{event.StatusFail, runbook.ECSDeploymentController, []string{"uses the CODE_DEPLOY deployment controller"}},
+		},
+		{
+			name: "external controller",
+			breakIt: func(w *world) {
+				w.service.DeploymentController = &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeExternal}
+			},
+			cluster: want{event.StatusPass, "", nil},
+			service: want{event.StatusFail, runbook.ECSDeploymentController, []string{"uses the EXTERNAL deployment controller"}},
+		},
+		{
+			name: "ECS controller named explicitly",
+			breakIt: func(w *world) {
+				w.service.DeploymentController = &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs}
+			},
+			cluster: want{event.StatusPass, "", nil},
+			service: want{event.StatusPass, "", []string{"2/2 tasks running"}},
+		},
+		{
 			name:    "describe denied",
 			breakIt: func(w *world) { w.ecsErr = apiErr("AccessDeniedException") },
 			cluster: want{event.StatusFail, runbook.AWSAccessDenied, []string{"describe cluster prod in us-east-1", "AccessDeniedException"}},

@@ -144,6 +144,10 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 		{"ecs:UpdateService", []string{serviceARN}},
 		{"ecs:ListTasks", []string{ecsARN("container-instance/" + s.svc.Cluster + "/*")}},
 		{"ecs:DescribeTasks", []string{ecsARN("task/" + s.svc.Cluster + "/*")}},
+		// The rollout is followed by service deployment; without these the
+		// deploy still works, through deployments[], with less to show.
+		{"ecs:DescribeServiceDeployments", []string{ecsARN("service-deployment/" + s.svc.Cluster + "/" + s.svc.Service + "/*")}},
+		{"ecs:ListServiceDeployments", []string{serviceARN}},
 	}
 	note := ""
 	td := s.taskDef.get(ctx)

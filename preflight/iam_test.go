@@ -31,7 +31,7 @@ func TestIAMPermissions(t *testing.T) {
 		{
 			name:       "allowed",
 			breakIt:    func(*world) {},
-			wantStatus: event.StatusPass, wantInMsg: []string{"allowed all 9 actions", "path from iam:GetRole"},
+			wantStatus: event.StatusPass, wantInMsg: []string{"allowed all 11 actions", "path from iam:GetRole"},
 			wantSource: testRoleARN,
 		},
 		{
@@ -113,16 +113,18 @@ func TestIAMSimulatesRealResources(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"ecs:DescribeServices":       {"arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"},
-		"ecs:UpdateService":          {"arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"},
-		"ecs:DescribeTaskDefinition": {"*"},
-		"ecs:RegisterTaskDefinition": {"*"},
-		"ecs:ListTasks":              {"arn:aws:ecs:us-east-1:123456789012:container-instance/prod/*"},
-		"ecs:DescribeTasks":          {"arn:aws:ecs:us-east-1:123456789012:task/prod/*"},
-		"iam:PassRole":               {"arn:aws:iam::123456789012:role/app-task", "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"},
-		"ssm:GetParameters":          {"arn:aws:ssm:us-east-1:123456789012:parameter/tech/db-url"},
-		"logs:GetLogEvents":          {"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/tech:log-stream:*"},
-		"s3:GetObject":               {"*"},
+		"ecs:DescribeServices":           {"arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"},
+		"ecs:UpdateService":              {"arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"},
+		"ecs:DescribeTaskDefinition":     {"*"},
+		"ecs:RegisterTaskDefinition":     {"*"},
+		"ecs:ListTasks":                  {"arn:aws:ecs:us-east-1:123456789012:container-instance/prod/*"},
+		"ecs:DescribeTasks":              {"arn:aws:ecs:us-east-1:123456789012:task/prod/*"},
+		"ecs:DescribeServiceDeployments": {"arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/tech-gateway/*"},
+		"ecs:ListServiceDeployments":     {"arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"},
+		"iam:PassRole":                   {"arn:aws:iam::123456789012:role/app-task", "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"},
+		"ssm:GetParameters":              {"arn:aws:ssm:us-east-1:123456789012:parameter/tech/db-url"},
+		"logs:GetLogEvents":              {"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/tech:log-stream:*"},
+		"s3:GetObject":                   {"*"},
 	}
 	for action, resources := range want {
 		if !slices.Equal(got[action], resources) {

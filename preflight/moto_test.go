@@ -102,6 +102,12 @@ func TestMoto(t *testing.T) {
 			want:     []expect{{IDECSService, testService, event.StatusPass, "", []string{"--force"}}},
 		},
 		{
+			name:     "CodeDeploy controller",
+			fixture:  testenv.FixtureOptions{Controller: "CODE_DEPLOY"},
+			wantExit: failure.ExitPreflight,
+			want:     []expect{{IDECSService, testService, event.StatusFail, runbook.ECSDeploymentController, []string{"uses the CODE_DEPLOY deployment controller"}}},
+		},
+		{
 			name:     "log group missing",
 			fixture:  testenv.FixtureOptions{NoLogGroup: true},
 			wantExit: failure.ExitPreflight,

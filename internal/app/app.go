@@ -99,6 +99,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 			deployCommand(d),
 			preflightCommand(d),
 			waitCommand(d),
+			continueCommand(d),
 			healthCommand(d),
 			statusCommand(d),
 			rollbackCommand(d),

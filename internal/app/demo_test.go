@@ -40,7 +40,7 @@ func TestDemoScenarios(t *testing.T) {
 	// What each scenario's output must show besides its runbook entry.
 	want := map[string][]string{
 		demo.DefaultScenario:    {"[web] done", "[api] done", "[worker] done"},
-		"circuit-breaker":       {"the circuit breaker is rolling back to", "Task failed ELB health checks", "container app exit code 143", `err="redis: connection pool exhausted (size 10)"`},
+		"circuit-breaker":       {"rolled back by ECS: Service deployment rolled back because the deployment circuit breaker", "Task failed ELB health checks", "container app exit code 143", `err="redis: connection pool exhausted (size 10)"`},
 		"crash-loop":            {"container app exit code 1", `msg="database unreachable"`, "[api] rolling back", "[api] rollback deployment"},
 		"phantom-route":         {"/api/health", "404 Not Found", "[web] warn health.contract", "[web] rolling back"},
 		"health-503-then-ok":    {"[web] done"},
@@ -206,6 +206,7 @@ var demoVarying = []struct {
 	{regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d `), ""},
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 	{regexp.MustCompile(`ecs-svc/\d+`), "ecs-svc/ID"},
+	{regexp.MustCompile(`service deployment \d{20}\b`), "service deployment ID"},
 	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "TASK"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s)\b`), "DUR"},
 	{regexp.MustCompile(`\S*omdeploy-demo-\d+\S*`), "WORKSPACE"},

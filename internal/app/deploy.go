@@ -55,6 +55,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagNoRollback, Usage: "leave a failed deployment as it is"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
+			waitUntilFlag(),
 		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
 	}, viewFlags, configFlags, awsFlags)
@@ -93,6 +94,7 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			DryRun:             c.Bool(flagDryRun),
 			NoRollback:         c.Bool(flagNoRollback),
 			ToRevision:         c.Int(flagToRevision),
+			WaitUntil:          c.String(flagWaitUntil),
 			Parallel:           c.Int(flagParallel),
 			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
 			LogLines:           c.Int(flagLogLines),

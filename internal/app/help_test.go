@@ -23,7 +23,7 @@ func TestHelpRules(t *testing.T) {
 		"demo":       {"--config", "--region", "--profile", "--endpoint-url"},
 	}
 	engine := []string{"--parallel", "--poll-interval", "--poll-max", "--log-lines"}
-	engineUnder := []string{"deploy", "wait", "rollback"}
+	engineUnder := []string{"deploy", "wait", "rollback", "continue"}
 	metavar := regexp.MustCompile(`^[A-Z][A-Z0-9_:]*$`)
 
 	a := newApp(Build{}, iostreams.Test(&strings.Builder{}, &strings.Builder{}), deps{}.withDefaults())

@@ -43,7 +43,7 @@ func TestLogFormatJSON(t *testing.T) {
 		want     []string // event kinds that must be recorded
 	}{
 		{name: "healthy", scenario: "healthy", want: []string{"stage_started", "check_finished", "planned", "taskdef_registered",
-			"deployment_started", "deployment_progress", "health_result", "service_finished", "run_finished"}},
+			"deployment_started", "service_deployment_progress", "health_result", "service_finished", "run_finished"}},
 		{name: "crash loop", scenario: "crash-loop", want: []string{"taskdef_registered", "deployment_started", "deployment_progress",
 			"diagnosis", "failure", "rollback_started", "service_finished", "run_finished"}},
 		{name: "healthy verbose", scenario: "healthy", verbose: true, want: []string{"planned", "taskdef_registered", "deployment_started",

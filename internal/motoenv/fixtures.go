@@ -28,6 +28,8 @@ type FixtureOptions struct {
 	DesiredCount int32    // default 1 (moto reports 1 running: COMPLETED); more stays IN_PROGRESS
 	Secrets      []string // SSM parameter names referenced by the container's secrets
 	NoLogGroup   bool     // reference a log group that is not created
+	// Controller is the service's deployment controller; empty: ECS's default.
+	Controller ecstypes.DeploymentControllerType
 }
 
 // NewFixture creates a cluster, a log group, a task definition with two
@@ -82,13 +84,17 @@ func NewFixture(ctx context.Context, c *awsx.Clients, o FixtureOptions) (Fixture
 		return f, fmt.Errorf("register task definition: %w", err)
 	}
 	f.TaskDefinition = aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	if _, err := c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+	in := &ecs.CreateServiceInput{
 		Cluster:        aws.String(f.Cluster),
 		ServiceName:    aws.String(f.Service),
 		TaskDefinition: aws.String(f.TaskDefinition),
 		DesiredCount:   aws.Int32(o.DesiredCount),
 		LaunchType:     ecstypes.LaunchTypeFargate,
-	}); err != nil {
+	}
+	if o.Controller != "" {
+		in.DeploymentController = &ecstypes.DeploymentController{Type: o.Controller}
+	}
+	if _, err := c.ECS.CreateService(ctx, in); err != nil {
 		return f, fmt.Errorf("create service: %w", err)
 	}
 	return f, nil

@@ -117,6 +117,12 @@ func Wait(ctx context.Context, opts Options) (Result, error) {
 	return engineOnly(ctx, opts, deploy.Wait)
 }
 
+// Continue releases the lifecycle hook each service's deployment waits on
+// and follows the rest, as `omdeploy continue` does.
+func Continue(ctx context.Context, opts Options) (Result, error) {
+	return engineOnly(ctx, opts, deploy.Continue)
+}
+
 // Rollback returns the services to an earlier revision and follows that
 // deployment.
 func Rollback(ctx context.Context, opts Options) (Result, error) {

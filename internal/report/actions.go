@@ -32,7 +32,7 @@ func (a *actionsLog) before(b *strings.Builder, e event.Event) {
 		a.open = true
 	case event.Failure:
 		a.end(b)
-	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
+	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// They go into the open group.
@@ -71,7 +71,7 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 			title += ": " + e.Service
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
-	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress,
+	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
 		event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Annotations are for what needs a person: failures and warnings.

@@ -60,7 +60,7 @@ func newLiveView(start time.Time, width func() int, pal palette) *liveView {
 // screen with what the block already says.
 func (v *liveView) inBlock(e event.Event) bool {
 	switch e.(type) {
-	case event.DeploymentProgress, event.StageStarted:
+	case event.DeploymentProgress, event.ServiceDeploymentProgress, event.StageStarted:
 		return true
 	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent,
 		event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Failure, event.Warning,
@@ -98,6 +98,9 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 		r := v.row(e.Service, now)
 		r.deployment, r.state, r.counted = e.DeploymentID, e.RolloutState, true
 		r.desired, r.running, r.pending, r.fails = e.Desired, e.Running, e.Pending, e.Failed
+	case event.ServiceDeploymentProgress:
+		r := v.row(e.Service, now)
+		r.deployment, r.state, r.counted = lastPart(e.ARN), sdLiveText(e), false
 	case event.RollbackStarted:
 		v.row(e.Service, now).stage = failure.StageRollback
 	case event.HealthResult:

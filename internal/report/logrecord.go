@@ -126,6 +126,8 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 			attrs = append(attrs, slog.String(KeyReason, e.RolloutReason))
 		}
 		return info, "deployment progress", "deployment_progress", attrs
+	case event.ServiceDeploymentProgress:
+		return info, "service deployment progress", "service_deployment_progress", sdRecord(e)
 	case event.ServiceEvent:
 		return info, "service event", "service_event", append(service(e.Service), slog.String(KeyMessage, e.Message))
 	case event.Diagnosis:

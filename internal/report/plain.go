@@ -54,6 +54,8 @@ func (v textView) eventText(e event.Event) string {
 			s += ": " + e.RolloutReason
 		}
 		return s
+	case event.ServiceDeploymentProgress:
+		return prefix(e.Service) + "service deployment " + lastPart(e.ARN) + " " + sdProgressText(e)
 	case event.ServiceEvent:
 		return prefix(e.Service) + "event: " + e.Message
 	case event.Diagnosis:

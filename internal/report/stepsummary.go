@@ -54,7 +54,12 @@ func summaryServices(b *strings.Builder, doc result.Document) {
 		if len(s.Health) > 0 {
 			health = fmt.Sprintf("%d/%d healthy", healthy, len(s.Health))
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(s.Name), cell(result), taskDef, code(s.DeploymentID), cell(s.RolloutState), health)
+		deployment, rollout := code(s.DeploymentID), s.RolloutState
+		if s.ServiceDeploymentARN != "" { // the service deployment says more: strategy, stage, alarms
+			deployment = code(lastPart(s.ServiceDeploymentARN))
+			rollout = sdSummary(s)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(s.Name), cell(result), taskDef, deployment, cell(rollout), health)
 	}
 	b.WriteString("\n")
 }

@@ -150,6 +150,22 @@ type Service struct {
 	// Plan is what the deploy planned before it wrote anything; with
 	// --dry-run it is all that happened.
 	Plan *Plan `json:"plan,omitempty"`
+
+	// ServiceDeploymentARN is the service deployment UpdateService started,
+	// when ECS reported one and omdeploy followed it; the fields after it
+	// are that service deployment's as last seen.
+	ServiceDeploymentARN string `json:"service_deployment_arn,omitempty"`
+	// Strategy is the deployment strategy: ROLLING, BLUE_GREEN, LINEAR or CANARY.
+	Strategy string `json:"strategy,omitempty"`
+	// LifecycleStage is the service deployment's last lifecycle stage.
+	LifecycleStage string `json:"lifecycle_stage,omitempty"`
+	// Status is the service deployment's status: SUCCESSFUL, STOPPED,
+	// ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED, or one still in progress.
+	Status string `json:"status,omitempty"`
+	// RollbackReason is why ECS rolled the service deployment back.
+	RollbackReason string `json:"rollback_reason,omitempty"`
+	// TriggeredAlarms are the CloudWatch alarms that fired during it.
+	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
 }
 
 // Plan is the revision a deploy uses and the images it changes. It is the

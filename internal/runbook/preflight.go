@@ -9,6 +9,7 @@ const (
 	ECSClusterMissing       = "ecs.cluster-missing"
 	ECSServiceMissing       = "ecs.service-missing"
 	ECSDeploymentInProgress = "ecs.deployment-in-progress"
+	ECSDeploymentController = "ecs.deployment-controller"
 	LogsGroupMissing        = "logs.group-missing"
 	HealthUndeclared        = "preflight.health-undeclared"
 	HealthBaseline          = "preflight.health-baseline"
@@ -17,6 +18,18 @@ const (
 )
 
 var preflightEntries = []Entry{
+	{
+		ID:      ECSDeploymentController,
+		Title:   "The service uses the CODE_DEPLOY or EXTERNAL deployment controller",
+		Symptom: "Preflight fails on ecs.service naming the {controller} controller; nothing is registered or updated.",
+		Diagnosis: "With CODE_DEPLOY, deployments go through CodeDeploy (CreateDeployment with an AppSpec); with EXTERNAL, through task sets. " +
+			"UpdateService cannot change such a service's task definition, so a deploy would register a revision and then fail.",
+		Fix: "Deploy this service with its own controller (CodeDeploy or your task-set tooling), or move it to ECS's own blue/green: " +
+			"since 2025 ECS runs BLUE_GREEN, LINEAR and CANARY deployments itself. Create the service again with " +
+			"`--deployment-controller type=ECS --deployment-configuration strategy=BLUE_GREEN` (the controller of an existing " +
+			"service {service} in {cluster} can be changed with `aws ecs update-service --region {region} --cluster {cluster} --service {service} --deployment-controller type=ECS` where your " +
+			"load balancer setup allows it), then deploy with omdeploy.",
+	},
 	{
 		ID:        PreflightFailed,
 		Title:     "Preflight checks failed",

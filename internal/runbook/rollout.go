@@ -22,9 +22,22 @@ const (
 	RolloutStateUnknown        = "rollout.state-unknown"
 	RolloutUpdateUnknown       = "rollout.update-unknown"
 	RolloutRollbackUnconfirmed = "rollout.rollback-unconfirmed"
+	RolloutAlarm               = "rollout.alarm"
 )
 
 var rolloutEntries = []Entry{
+	{
+		ID:    RolloutAlarm,
+		Title: "A CloudWatch alarm fired during the service deployment",
+		Symptom: "The service deployment lists the alarm under triggeredAlarmNames and ends ROLLBACK_SUCCESSFUL " +
+			"(alarms with rollback) or STOPPED; omdeploy names the alarm and does not roll back again after ECS did.",
+		Diagnosis: "The new revision ran, but a metric the deployment watches (errors, latency, a canary's health) " +
+			"crossed its alarm threshold while traffic moved or during bake time.",
+		Fix: "1. Read the alarm's history: `aws cloudwatch describe-alarm-history --alarm-name <alarm>` and the metric it watches.\n" +
+			"2. Look at the new revision's logs and traces for the time the alarm fired.\n" +
+			"3. Fix the regression and deploy again; the service is back on {previous} if ECS's rollback completed " +
+			"(`aws ecs list-service-deployments --cluster {cluster} --service {service}`).",
+	},
 	{
 		ID:    RolloutCircuitBreaker,
 		Title: "ECS deployment circuit breaker marked the deployment FAILED",

@@ -38,7 +38,9 @@ func TestArtifactContract(t *testing.T) {
 	s := New(clock.Real{})
 	simSide := artifactSide{
 		ecr: s, secrets: s,
-		push: func(t *testing.T, repo, tag string) { s.PushImage(Registry+"/"+repo+":"+tag, "linux/amd64", "linux/arm64") },
+		push: func(t *testing.T, repo, tag string) {
+			s.PushImage(Registry+"/"+repo+":"+tag, "linux/amd64", "linux/arm64")
+		},
 		secret: func(t *testing.T, name string, deleted bool) string {
 			arn := s.AddSecret(name)
 			if deleted {
@@ -134,7 +136,7 @@ func artifactFacts(t *testing.T, side artifactSide) string {
 		"repository missing: " + get(repo+"-nope", "v1"),
 		"tag missing: " + get(repo, "v9"),
 		"tag pushed: " + get(repo, "v1"),
-		"secret missing: " + describe("arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name + "-nope-AbCdEf"),
+		"secret missing: " + describe("arn:aws:secretsmanager:us-east-1:123456789012:secret:"+name+"-nope-AbCdEf"),
 		"secret: " + describe(arn),
 		"secret deleted: " + strings.TrimPrefix(describe(deleted), "stages AWSCURRENT, "),
 	}

@@ -18,7 +18,7 @@ func TestECR(t *testing.T) {
 	t.Parallel()
 	s := New(clock.Real{})
 	d1 := s.PushImage(Registry+"/demo/web:v1", "linux/amd64", "linux/arm64")
-	d2 := s.PushImage(Registry+"/demo/web:v2")
+	d2 := s.PushImage(Registry + "/demo/web:v2")
 	moved := s.PushImage(Registry+"/demo/web:v1", "linux/arm64") // the tag moves
 	tests := []struct {
 		name       string

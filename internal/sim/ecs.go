@@ -67,6 +67,7 @@ func (svc *service) describe() ecstypes.Service {
 		out.PendingCount += dd.PendingCount
 		out.Deployments = append(out.Deployments, dd)
 	}
+	svc.describeSD(&out, svc.cluster.noSD)
 	return out
 }
 
@@ -248,7 +249,9 @@ func (s *Sim) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ .
 	if next != svc.taskDef || in.ForceNewDeployment {
 		now := s.clk.Now()
 		d := s.newDeployment(svc, next, s.rolloutFor(svc, next, true), now)
+		old := svc.deployments[0]
 		s.startDeployment(svc, d)
+		s.newServiceDeployment(svc, d, old, now)
 	}
 	return &ecs.UpdateServiceOutput{Service: ptr(svc.describe())}, nil
 }

@@ -14,6 +14,7 @@ type cluster struct {
 	services  map[string]*service
 	order     []string
 	tasks     []*ecstypes.Task
+	noSD      bool // WithoutServiceDeployments
 }
 
 type service struct {
@@ -28,6 +29,12 @@ type service struct {
 	script      []Rollout
 	deleted     bool // DeleteService: INACTIVE, and UpdateService refuses it
 	network     *ecstypes.NetworkConfiguration
+
+	// Service deployments (servicedeployments.go).
+	strategy   *Strategy
+	controller ecstypes.DeploymentControllerType
+	sds        []*serviceDeployment // newest first
+	revision   string               // the current service revision's ARN
 }
 
 // status is the service's ECS status.
@@ -49,6 +56,9 @@ type deployment struct {
 	running, failed   int32
 	next              time.Time // the next step; zero: none
 	replaceAt         time.Time // OutcomeReplaced
+
+	sd         *serviceDeployment // the service deployment that moves this one
+	rollbackOf *serviceDeployment // this is ECS's rollback of that service deployment
 }
 
 // maxEvents is how many events ECS keeps per service.
@@ -115,7 +125,7 @@ func (s *Sim) advanceService(svc *service, now time.Time) {
 		var at time.Time
 		replace := false
 		for _, d := range svc.deployments {
-			if d.status != "PRIMARY" {
+			if d.status != "PRIMARY" || holdsTasks(d) {
 				continue
 			}
 			if !d.next.IsZero() && !d.next.After(now) && (due == nil || d.next.Before(at)) {
@@ -124,6 +134,18 @@ func (s *Sim) advanceService(svc *service, now time.Time) {
 			if !d.replaceAt.IsZero() && !d.replaceAt.After(now) && (due == nil || d.replaceAt.Before(at)) {
 				due, at, replace = d, d.replaceAt, true
 			}
+		}
+		// A service deployment's own steps (stages, hooks, alarms) are
+		// applied in time order with the tasks'.
+		var dueSD *serviceDeployment
+		for _, sd := range svc.sds {
+			if t := sd.due(); !t.IsZero() && !t.After(now) && (due == nil || t.Before(at)) && (dueSD == nil || t.Before(at)) {
+				dueSD, at = sd, t
+			}
+		}
+		if dueSD != nil {
+			s.stepSD(dueSD, at)
+			continue
 		}
 		if due == nil {
 			return
@@ -151,7 +173,7 @@ func (s *Sim) stepHealthy(svc *service, d *deployment, at time.Time) {
 		t := s.startTask(svc, d, at)
 		s.event(svc, at, fmt.Sprintf("(service %s) has started 1 tasks: (task %s).", svc.name, taskID(t)))
 		for _, old := range svc.deployments[1:] {
-			if old.running > 0 {
+			if old.running > 0 && drainsEarly(d) {
 				s.stopTasks(svc, old, 1, at, "Scaling activity initiated by (deployment "+d.id+")")
 				break
 			}
@@ -159,6 +181,10 @@ func (s *Sim) stepHealthy(svc *service, d *deployment, at time.Time) {
 		d.next = at.Add(d.r.TaskStart)
 		return
 	}
+	if s.scaledUp(d, at) { // its service deployment decides when it completes
+		return
+	}
+	s.rolledBack(d, at)
 	d.state, d.reason, d.next, d.replaceAt = ecstypes.DeploymentRolloutStateCompleted, "ECS deployment "+d.id+" completed.", time.Time{}, time.Time{}
 	for _, old := range svc.deployments[1:] {
 		s.stopTasks(svc, old, old.running, at, "Scaling activity initiated by (deployment "+d.id+")")
@@ -181,12 +207,17 @@ func (s *Sim) failTask(svc *service, d *deployment, at time.Time) {
 	d.state, d.reason, d.next = ecstypes.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", time.Time{}
 	s.event(svc, at, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", svc.name, d.id))
 	if !svc.breaker.Rollback || d.prev == "" || d.prev == d.taskDef {
+		s.breakerTripped(d, nil, at)
 		return
 	}
 	rb := s.newDeployment(svc, d.prev, s.rolloutFor(svc, d.prev, false), at)
 	rb.prev = d.taskDef
+	if d.sd != nil && d.sd.script.rollbackFails {
+		rb.r = NoCapacity().withDefaults()
+	}
 	s.startDeployment(svc, rb)
 	s.event(svc, at, fmt.Sprintf("(service %s) rolling back to deployment %s.", svc.name, rb.id))
+	s.breakerTripped(d, rb, at)
 }
 
 // replace lets someone else's deployment of the same task definition take
@@ -194,6 +225,7 @@ func (s *Sim) failTask(svc *service, d *deployment, at time.Time) {
 func (s *Sim) replace(svc *service, d *deployment, at time.Time) {
 	nd := s.newDeployment(svc, d.taskDef, Healthy(), at)
 	s.startDeployment(svc, nd)
+	s.newServiceDeployment(svc, nd, d, at)
 	s.event(svc, at, fmt.Sprintf("(service %s) has begun a new deployment %s.", svc.name, nd.id))
 }
 

@@ -27,6 +27,8 @@ type Rollout struct {
 	TaskStart    time.Duration // default DefaultTaskStart
 	Stop         TaskStop      // OutcomeFailTasks
 	ReplaceAfter time.Duration // OutcomeReplaced; default 2×TaskStart
+
+	sd sdScript // what its service deployment meets: AlarmAfter, RollbackFails, StoppedAfter
 }
 
 // TaskStop says how a failing task stops. In Reason, "{image}" is replaced

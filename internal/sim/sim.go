@@ -59,6 +59,8 @@ type Sim struct {
 	runTasks    []*runTask
 	runInputs   []ecs.RunTaskInput
 	tokens      map[string]*runTask // clientToken -> the task it started
+
+	noSD bool // WithoutServiceDeployments
 }
 
 type throttle struct {
@@ -255,6 +257,8 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 		s.startTask(svc, d, now)
 	}
 	svc.deployments = []*deployment{d}
+	sd := s.newServiceDeployment(svc, d, nil, now) // done before the story starts
+	sd.status, sd.reason, sd.ended, sd.i, sd.next = ecstypes.ServiceDeploymentStatusSuccessful, "Service deployment succeeded.", now, len(sd.plan), time.Time{}
 	c.services[spec.Name] = svc
 	c.order = append(c.order, spec.Name)
 	return arnOf(td)
@@ -271,7 +275,7 @@ func (s *Sim) AddCluster(name string) {
 func (s *Sim) ensureCluster(name string) *cluster {
 	c := s.clusters[name]
 	if c == nil {
-		c = &cluster{name: name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name), services: map[string]*service{}}
+		c = &cluster{name: name, arn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name), services: map[string]*service{}, noSD: s.noSD}
 		s.clusters[name] = c
 	}
 	return c

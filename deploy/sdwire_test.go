@@ -1,0 +1,230 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+)
+
+// The wire-format test: an httptest server speaks ECS's JSON 1.1 protocol
+// (X-Amz-Target AmazonEC2ContainerServiceV20141113.<Operation>, content
+// type application/x-amz-json-1.1) with bodies written from the API
+// reference, so the real SDK client serialises the requests and
+// deserialises the service deployments, as it will against AWS, which
+// moto cannot stand in for.
+
+const (
+	wireCluster = "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
+	wireService = "arn:aws:ecs:us-east-1:123456789012:service/prod/api"
+	wireSD      = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api/Ab3kX9LnQpZ"
+	wireRev1    = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1"
+	wireRev2    = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:2"
+	wireSrcRev  = "arn:aws:ecs:us-east-1:123456789012:service-revision/prod/api/1111"
+	wireTgtRev  = "arn:aws:ecs:us-east-1:123456789012:service-revision/prod/api/2222"
+	wireTarget  = "AmazonEC2ContainerServiceV20141113."
+	wireCreated = 1767225600.123 // 2026-01-01T00:00:00.123Z, epoch seconds as the protocol sends timestamps
+)
+
+// wireServiceBody is a Service as DescribeServices and UpdateService answer.
+func wireServiceBody(taskDef, deployments string) string {
+	return fmt.Sprintf(`{
+  "serviceArn": %q, "serviceName": "api", "clusterArn": %q, "status": "ACTIVE",
+  "taskDefinition": %q, "desiredCount": 2, "runningCount": 2, "pendingCount": 0, "launchType": "FARGATE",
+  "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5, "maximumPercent": 200, "minimumHealthyPercent": 100,
+    "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+    "alarms": {"alarmNames": ["api-5xx"], "enable": true, "rollback": true}},
+  "deploymentController": {"type": "ECS"},
+  "currentServiceDeployment": %q,
+  "deployments": [%s],
+  "events": [{"id": "e1", "createdAt": %v, "message": "(service api) has started 2 tasks: (task 1) (task 2)."}],
+  "createdAt": %v
+}`, wireService, wireCluster, taskDef, wireSD, deployments, wireCreated, wireCreated)
+}
+
+func wireDeployment(id, status, taskDef, state string) string {
+	return fmt.Sprintf(`{"id": %q, "status": %q, "taskDefinition": %q, "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+  "failedTasks": 0, "rolloutState": %q, "createdAt": %v, "updatedAt": %v, "launchType": "FARGATE"}`, id, status, taskDef, state, wireCreated, wireCreated)
+}
+
+// wireSDBody is a ServiceDeployment of the blue/green rollout: status,
+// stage, the new revision's production and test traffic, and the monitors.
+func wireSDBody(status, stage string, prod, test float64, alarmStatus, triggered, rollback string) string {
+	return fmt.Sprintf(`{
+  "serviceDeploymentArn": %q, "serviceArn": %q, "clusterArn": %q,
+  "createdAt": %v, "startedAt": %v, "updatedAt": %v,
+  "sourceServiceRevisions": [{"arn": %q, "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0,
+    "requestedProductionTrafficWeight": %v, "requestedTestTrafficWeight": %v}],
+  "targetServiceRevision": {"arn": %q, "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0,
+    "requestedProductionTrafficWeight": %v, "requestedTestTrafficWeight": %v},
+  "status": %q, "statusReason": "Service deployment %s.", "lifecycleStage": %q,
+  "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5,
+    "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+    "alarms": {"alarmNames": ["api-5xx"], "enable": true, "rollback": true}},
+  "deploymentCircuitBreaker": {"status": "MONITORING", "failureCount": 0, "threshold": 3},
+  "alarms": {"status": %q, "alarmNames": ["api-5xx"], "triggeredAlarmNames": [%s]}%s
+}`, wireSD, wireService, wireCluster, wireCreated, wireCreated, wireCreated,
+		wireSrcRev, 100-prod, 100-test, wireTgtRev, prod, test,
+		status, strings.ToLower(status), stage, alarmStatus, triggered, rollback)
+}
+
+// wireECS is the fake endpoint. It answers DescribeServiceDeployments from
+// sds, one body per call (the last repeats), and records every request.
+type wireECS struct {
+	t   *testing.T
+	sds []string
+
+	mu       sync.Mutex
+	targets  []string
+	sdBodies []string // DescribeServiceDeployments request bodies
+	calls    int
+}
+
+func (w *wireECS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	target := r.Header.Get("X-Amz-Target")
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" || !strings.HasPrefix(target, wireTarget) {
+		w.t.Errorf("request %s with content type %q: not ECS's JSON 1.1 protocol", target, ct)
+	}
+	op := strings.TrimPrefix(target, wireTarget)
+	w.mu.Lock()
+	w.targets = append(w.targets, op)
+	var out string
+	switch op {
+	case "DescribeServices":
+		out = `{"services": [` + wireServiceBody(wireRev1, wireDeployment("ecs-svc/1", "PRIMARY", wireRev1, "COMPLETED")) + `], "failures": []}`
+	case "DescribeTaskDefinition":
+		out = `{"taskDefinition": {"taskDefinitionArn": "` + wireRev1 + `", "family": "api", "revision": 1, "status": "ACTIVE",
+  "containerDefinitions": [{"name": "app", "image": "repo/api:v1", "essential": true, "memory": 512}],
+  "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512"}, "tags": []}`
+	case "RegisterTaskDefinition":
+		out = `{"taskDefinition": {"taskDefinitionArn": "` + wireRev2 + `", "family": "api", "revision": 2, "status": "ACTIVE",
+  "containerDefinitions": [{"name": "app", "image": "repo/api:v2", "essential": true, "memory": 512}]}}`
+	case "UpdateService":
+		out = `{"service": ` + wireServiceBody(wireRev2, wireDeployment("ecs-svc/2", "PRIMARY", wireRev2, "IN_PROGRESS")+", "+
+			wireDeployment("ecs-svc/1", "ACTIVE", wireRev1, "COMPLETED")) + `}`
+	case "DescribeServiceDeployments":
+		w.sdBodies = append(w.sdBodies, string(body))
+		out = `{"serviceDeployments": [` + w.sds[min(w.calls, len(w.sds)-1)] + `], "failures": []}`
+		w.calls++
+	case "ListTasks":
+		out = `{"taskArns": []}`
+	default:
+		w.mu.Unlock()
+		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		rw.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(rw, `{"__type": "UnknownOperationException", "message": "%s"}`, op)
+		return
+	}
+	w.mu.Unlock()
+	if !json.Valid([]byte(out)) {
+		w.t.Errorf("%s: the test's answer is not JSON:\n%s", op, out)
+	}
+	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	rw.Header().Set("X-Amzn-Requestid", "wire-"+op)
+	io.WriteString(rw, out)
+}
+
+func TestServiceDeploymentWireFormat(t *testing.T) {
+	inProgress := []string{
+		wireSDBody("IN_PROGRESS", "SCALE_UP", 0, 0, "MONITORING", "", ""),
+		wireSDBody("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", 0, 100, "MONITORING", "", ""),
+		wireSDBody("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50, 100, "MONITORING", "", ""),
+	}
+	rollback := `, "rollback": {"reason": "Service deployment rolled back because alarm api-5xx went into ALARM state.",
+    "startedAt": 1767225660, "serviceRevisionArn": "` + wireSrcRev + `"}`
+	tests := []struct {
+		name           string
+		sds            []string
+		wantExit       int
+		wantStatus     string
+		wantStage      string
+		wantAlarms     []string
+		wantRolledBack bool
+		wantInError    string
+	}{
+		{
+			name:       "SUCCESSFUL",
+			sds:        append(slices.Clone(inProgress), wireSDBody("SUCCESSFUL", "CLEAN_UP", 100, 100, "MONITORING_COMPLETE", "", "")),
+			wantStatus: "SUCCESSFUL", wantStage: "CLEAN_UP",
+		},
+		{
+			name: "ROLLBACK_SUCCESSFUL",
+			sds: append(slices.Clone(inProgress),
+				wireSDBody("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 0, 0, "TRIGGERED", `"api-5xx"`, rollback),
+				wireSDBody("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0, 0, "TRIGGERED", `"api-5xx"`, rollback)),
+			wantExit: failure.ExitRollout, wantStatus: "ROLLBACK_SUCCESSFUL", wantStage: "CLEAN_UP",
+			wantAlarms: []string{"api-5xx"}, wantRolledBack: true, wantInError: "rolled back by ECS: Service deployment rolled back because alarm api-5xx went into ALARM state.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &wireECS{t: t, sds: tt.sds}
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			client := ecs.NewFromConfig(aws.Config{
+				Region: "us-east-1", HTTPClient: srv.Client(),
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDWIRE", "SECRET", ""),
+			}, func(o *ecs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+			rec := &event.Recorder{}
+			res, err := deploy.Deploy(t.Context(), deploy.Options{
+				Services: []config.Service{{Name: "api", Cluster: "prod", Service: "api", WaitTimeout: time.Minute}},
+				ECS:      client, Region: "us-east-1", Tag: "v2", Reporter: rec,
+				Poll: deploy.PollPolicy{Interval: 5 * time.Millisecond, Jitter: -1},
+			})
+			if got := failure.ExitCode(err); got != tt.wantExit {
+				t.Fatalf("exit = %d (%v), want %d", got, err, tt.wantExit)
+			}
+			if tt.wantInError != "" && (err == nil || !strings.Contains(err.Error(), tt.wantInError)) {
+				t.Errorf("error %v, want %q", err, tt.wantInError)
+			}
+			if tt.wantExit != 0 && failure.RunbookIDOf(err) != runbook.RolloutAlarm {
+				t.Errorf("runbook %q, want %s", failure.RunbookIDOf(err), runbook.RolloutAlarm)
+			}
+			sr := res.Services[0]
+			if sr.ServiceDeploymentARN != wireSD || sr.Strategy != "BLUE_GREEN" || sr.Status != tt.wantStatus ||
+				sr.LifecycleStage != tt.wantStage || !slices.Equal(sr.TriggeredAlarms, tt.wantAlarms) || sr.RolledBack != tt.wantRolledBack {
+				t.Errorf("result %+v", sr)
+			}
+			if tt.wantRolledBack && !strings.Contains(sr.RollbackReason, "api-5xx") {
+				t.Errorf("rollback_reason %q", sr.RollbackReason)
+			}
+			// The SDK read the traffic weights and timestamps off the wire.
+			var weights []string
+			for _, p := range event.Of[event.ServiceDeploymentProgress](rec.Events()) {
+				if p.ProductionWeight != nil && p.TestWeight != nil {
+					weights = append(weights, fmt.Sprintf("%v/%v", *p.ProductionWeight, *p.TestWeight))
+				}
+			}
+			if want := []string{"0/0", "0/100", "50/100"}; len(weights) < 3 || !slices.Equal(weights[:3], want) {
+				t.Errorf("production/test weights %v, want %v first", weights, want)
+			}
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			for _, b := range fake.sdBodies {
+				if b != `{"serviceDeploymentArns":["`+wireSD+`"]}` {
+					t.Errorf("DescribeServiceDeployments request body %s", b)
+				}
+			}
+			if n := strings.Count(strings.Join(fake.targets, " "), "UpdateService"); n != 1 {
+				t.Errorf("UpdateService called %d times (%v): ECS's rollback must not be repeated", n, fake.targets)
+			}
+		})
+	}
+}
