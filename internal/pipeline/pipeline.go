@@ -72,14 +72,16 @@ type Result struct {
 //
 // The config's notify targets hear of the start, each rollback and the end.
 func Deploy(ctx context.Context, opts Options) (Result, error) {
-	n, opts := notifier(opts, opts.who())
+	opts.Actor = opts.who()
+	n, opts := notifier(opts, opts.Actor)
 	n.Start(ctx)
 	res, err := deployStages(ctx, opts)
 	n.Finish(err)
 	return res, err
 }
 
-// deployStages is Deploy without the announcements.
+// deployStages is Deploy without the announcements: preflight, the
+// services' deploy locks, the engine.
 func deployStages(ctx context.Context, opts Options) (Result, error) {
 	var res Result
 	if !opts.Preflight.Skip {
@@ -90,6 +92,15 @@ func deployStages(ctx context.Context, opts Options) (Result, error) {
 		}
 	} else if err := opts.AWS.Unavailable(); err != nil {
 		return res, err
+	}
+	if !opts.Engine.DryRun {
+		// After preflight, so a run that would fail its checks never
+		// holds the lock; before register, the first write.
+		leases, err := acquireLocks(ctx, opts)
+		if err != nil {
+			return res, err
+		}
+		defer releaseLocks(ctx, opts, leases)
 	}
 	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
