@@ -120,7 +120,7 @@ func Acquire(ctx context.Context, api SSMAPI, name string, a actor.Actor, ttl ti
 		case err != nil:
 			return nil, nil, err
 		case created:
-			return l, stale, nil
+			return l.confirm(ctx, stale)
 		}
 		cur, value, found, err := read(ctx, api, name)
 		switch {
@@ -150,6 +150,25 @@ func Acquire(ctx context.Context, api SSMAPI, name string, a actor.Actor, ttl ti
 		stale = cur
 	}
 	return nil, nil, fmt.Errorf("deploy lock %s: changed hands on every attempt to take it", name)
+}
+
+// confirm reads the lease back after creating it. SSM's put-if-absent is
+// atomic, but an emulator's may not be (moto checks, then writes, in two
+// steps): a concurrent writer that overwrote us shows here, and we back
+// off instead of both deploying. With SSM the read always finds our value.
+func (l *Lease) confirm(ctx context.Context, stale *Holder) (*Lease, *Holder, error) {
+	cur, value, found, err := read(ctx, l.api, l.Name)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !found:
+		return nil, nil, fmt.Errorf("deploy lock %s: removed right after it was taken; deploy again", l.Name)
+	case value == l.value:
+		return l, stale, nil
+	case cur == nil:
+		return nil, nil, &HeldError{Name: l.Name, Unreadable: true}
+	}
+	return nil, nil, &HeldError{Name: l.Name, Holder: *cur}
 }
 
 // put creates the parameter; created is false when it already exists.
