@@ -22,6 +22,8 @@ type File struct {
 	Secrets       []string
 	SSMParameters []string
 	IAMActions    []string
+	Notify        []NotifyTarget // where each deploy is announced
+	Lock          *Lock          // the lock of services that set none; nil: unlocked
 	Services      []Service
 }
 
@@ -37,7 +39,11 @@ type Service struct {
 	// UpdateService; PostDeploy tasks after health verification. See Task.
 	Release    []Task
 	PostDeploy []Task
-	Line       int // where the entry starts, for drift and error messages
+	// Lock is the service's deploy lock: its own `lock:`, else the
+	// config's; nil when it deploys unlocked.
+	Lock    *Lock
+	lockSet bool // the service said `lock:` itself, false included
+	Line    int  // where the entry starts, for drift and error messages
 }
 
 // Health declares a service's canonical health endpoints.

@@ -312,6 +312,14 @@ func (p *parser) file(n *yaml.Node, f *File) error {
 		"secrets":        p.strListInto(&f.Secrets, "secrets", nil, ""),
 		"ssm_parameters": p.strListInto(&f.SSMParameters, "ssm_parameters", parameterShape, "an SSM parameter name (letters, digits and _ . - /) or ARN"),
 		"iam_actions":    p.strListInto(&f.IAMActions, "iam_actions", nil, ""),
+		"notify": func(v *yaml.Node) (err error) {
+			f.Notify, err = p.notify(v)
+			return err
+		},
+		"lock": func(v *yaml.Node) (err error) {
+			f.Lock, err = p.lock(v)
+			return err
+		},
 		"services": func(v *yaml.Node) error {
 			if v.Kind != yaml.SequenceNode {
 				return p.errorf(v, "services: expected a list of services, got %s", kindName(v))
@@ -335,6 +343,12 @@ func (p *parser) file(n *yaml.Node, f *File) error {
 	}
 	if !seen["secrets"] {
 		f.Secrets = []string{DefaultSecretsPath}
+	}
+	// After the walk: the top-level `lock:` may come after `services:`.
+	for i := range f.Services {
+		if !f.Services[i].lockSet {
+			f.Services[i].Lock = f.Lock
+		}
 	}
 	names := map[string]int{}
 	targets := map[[2]string]int{}
@@ -385,6 +399,11 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 		},
 		"post_deploy": func(v *yaml.Node) (err error) {
 			s.PostDeploy, err = p.tasks(v, "post_deploy")
+			return err
+		},
+		"lock": func(v *yaml.Node) (err error) {
+			s.Lock, err = p.lock(v)
+			s.lockSet = true
 			return err
 		},
 	})

@@ -15,6 +15,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/lock"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
 
@@ -148,6 +149,13 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 		// deploy still works, through deployments[], with less to show.
 		{"ecs:DescribeServiceDeployments", []string{ecsARN("service-deployment/" + s.svc.Cluster + "/" + s.svc.Service + "/*")}},
 		{"ecs:ListServiceDeployments", []string{serviceARN}},
+	}
+	if s.svc.Lock != nil {
+		// The deploy lock's lease (internal/lock): taken, read, released.
+		lease := arn.ARN{Partition: id.partition, Service: "ssm", Region: region, AccountID: id.account, Resource: "parameter" + lock.Name(s.svc.Cluster, s.svc.Service)}.String()
+		for _, a := range []string{"ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"} {
+			perms = append(perms, permission{a, []string{lease}})
+		}
 	}
 	note := ""
 	td := s.taskDef.get(ctx)

@@ -103,6 +103,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 			healthCommand(d),
 			statusCommand(d),
 			rollbackCommand(d),
+			unlockCommand(d),
 			runCommand(d),
 			demoCommand(d),
 			initCommand(d),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/internal/actor"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
@@ -41,6 +42,10 @@ type Options struct {
 	Clock    clock.Clock    // default clock.Real; the demo passes its paced clock
 	Reporter event.Reporter // default event.Nop
 	Logger   *slog.Logger   // default: discards
+
+	// Actor is who runs the deploy, for notifications and the deploy
+	// lock; zero: read from the environment (GITHUB_ACTOR, USER).
+	Actor actor.Actor
 }
 
 // PreflightOptions are the checklist's knobs that a user chooses.
@@ -64,7 +69,20 @@ type Result struct {
 // When the AWS clients could not be built, preflight explains why with its
 // fix; with preflight skipped the run fails at the preflight stage all the
 // same, since no AWS call can be made.
+//
+// The config's notify targets hear of the start, each rollback and the end.
 func Deploy(ctx context.Context, opts Options) (Result, error) {
+	opts.Actor = opts.who()
+	n, opts := notifier(opts, opts.Actor)
+	n.Start(ctx)
+	res, err := deployStages(ctx, opts)
+	n.Finish(err)
+	return res, err
+}
+
+// deployStages is Deploy without the announcements: preflight, the
+// services' deploy locks, the engine.
+func deployStages(ctx context.Context, opts Options) (Result, error) {
 	var res Result
 	if !opts.Preflight.Skip {
 		checks, err := Preflight(ctx, opts)
@@ -74,6 +92,15 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 		}
 	} else if err := opts.AWS.Unavailable(); err != nil {
 		return res, err
+	}
+	if !opts.Engine.DryRun {
+		// After preflight, so a run that would fail its checks never
+		// holds the lock; before register, the first write.
+		leases, err := acquireLocks(ctx, opts)
+		if err != nil {
+			return res, err
+		}
+		defer releaseLocks(ctx, opts, leases)
 	}
 	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
