@@ -145,6 +145,11 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 		{"ecs:ListTasks", []string{ecsARN("container-instance/" + s.svc.Cluster + "/*")}},
 		{"ecs:DescribeTasks", []string{ecsARN("task/" + s.svc.Cluster + "/*")}},
 	}
+	if v := s.service.get(ctx).service; v != nil && len(v.LoadBalancers) > 0 {
+		for _, a := range lbActions {
+			perms = append(perms, permission{a, []string{"*"}})
+		}
+	}
 	note := ""
 	td := s.taskDef.get(ctx)
 	if td.taskDef == nil {
