@@ -28,6 +28,8 @@ type service struct {
 	script      []Rollout
 	deleted     bool // DeleteService: INACTIVE, and UpdateService refuses it
 	network     *ecstypes.NetworkConfiguration
+	// loadBalancers are the service's target groups (AttachTargetGroup).
+	loadBalancers []ecstypes.LoadBalancer
 }
 
 // status is the service's ECS status.
