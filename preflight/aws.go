@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -67,6 +68,7 @@ var (
 	_ ECSAPI            = (*ecs.Client)(nil)
 	_ SSMAPI            = (*ssm.Client)(nil)
 	_ LogsAPI           = (*cloudwatchlogs.Client)(nil)
+	_ ELBv2API          = (*elasticloadbalancingv2.Client)(nil)
 )
 
 // AWSAPIs is everything the checklist asks of AWS, as interfaces so tests
@@ -96,6 +98,8 @@ type AWSAPIs struct {
 	// secrets.exist.
 	ECRIn     func(region string) ECRAPI
 	SecretsIn func(region string) SecretsManagerAPI
+	// ELBv2 answers lb.target-groups; nil skips it.
+	ELBv2 ELBv2API
 }
 
 // FromClients adapts the run's SDK clients.
@@ -113,5 +117,6 @@ func FromClients(c *awsx.Clients) *AWSAPIs {
 		LogsIn:       func(region string) LogsAPI { return c.LogsIn(region) },
 		ECRIn:        func(region string) ECRAPI { return c.ECRIn(region) },
 		SecretsIn:    func(region string) SecretsManagerAPI { return c.SecretsManagerIn(region) },
+		ELBv2:        c.ELBv2,
 	}
 }

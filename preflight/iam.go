@@ -157,6 +157,11 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 			perms = append(perms, permission{a, []string{lease}})
 		}
 	}
+	if v := s.service.get(ctx).service; v != nil && len(v.LoadBalancers) > 0 {
+		for _, a := range lbActions {
+			perms = append(perms, permission{a, []string{"*"}})
+		}
+	}
 	note := ""
 	td := s.taskDef.get(ctx)
 	if td.taskDef == nil {

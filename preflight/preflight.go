@@ -39,6 +39,7 @@ const (
 	IDHealthContract = "health.contract"
 	IDSecretsExist   = "secrets.exist"
 	IDImagesExist    = "images.exist"
+	IDLBTargetGroups = "lb.target-groups"
 )
 
 // Defaults of Options.

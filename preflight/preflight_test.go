@@ -46,7 +46,7 @@ func TestRunAllPass(t *testing.T) {
 		IDCredentials, IDIdentity, IDRegion, IDIAMPermissions, IDSSMParameters, IDSecretsIgnored,
 		testService + "/" + IDIAMPermissions, testService + "/" + IDSSMParameters, testService + "/" + IDSecretsExist,
 		testService + "/" + IDECSCluster, testService + "/" + IDECSService, testService + "/" + IDImagesExist,
-		testService + "/" + IDLogsGroup, testService + "/" + IDHealthContract,
+		testService + "/" + IDLogsGroup, testService + "/" + IDHealthContract, testService + "/" + IDLBTargetGroups,
 	}
 	var got []string
 	for _, c := range checks {

@@ -141,6 +141,7 @@ func (r *runner) plan() []job {
 			job{id: IDImagesExist, service: svc.Name, run: s.checkImages},
 			job{id: IDLogsGroup, service: svc.Name, run: s.checkLogGroups},
 			job{id: IDHealthContract, service: svc.Name, run: func(ctx context.Context) Check { return r.checkHealth(ctx, svc) }},
+			job{id: IDLBTargetGroups, service: svc.Name, run: s.checkTargetGroups},
 		)
 	}
 	return jobs

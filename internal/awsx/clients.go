@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -53,6 +54,9 @@ type Clients struct {
 	STS  *sts.Client
 	IAM  *iam.Client
 	Logs *cloudwatchlogs.Client
+	// ELBv2 is in the run's region only: an ECS service's target groups
+	// are always in its own region.
+	ELBv2 *elasticloadbalancingv2.Client
 
 	endpoint string
 	mu       sync.Mutex
@@ -99,6 +103,7 @@ func New(cfg aws.Config, opts Options) *Clients {
 	c.ECS = ecs.NewFromConfig(cfg, func(o *ecs.Options) { c.override(&o.BaseEndpoint) })
 	c.STS = sts.NewFromConfig(cfg, func(o *sts.Options) { c.override(&o.BaseEndpoint) })
 	c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) { c.override(&o.BaseEndpoint) })
+	c.ELBv2 = elasticloadbalancingv2.NewFromConfig(cfg, func(o *elasticloadbalancingv2.Options) { c.override(&o.BaseEndpoint) })
 	c.SSM = c.SSMIn(cfg.Region)
 	c.Logs = c.LogsIn(cfg.Region)
 	return c

@@ -178,6 +178,7 @@ func (e *Env) AWS() pipeline.AWS {
 			// images.exist asks no real registry.
 			ECRIn:     func(string) preflight.ECRAPI { return e.Account },
 			SecretsIn: func(string) preflight.SecretsManagerAPI { return e.Account },
+			ELBv2:     e.Account,
 		},
 		ECS:    e.Account,
 		Tasks:  e.Account,

@@ -34,7 +34,7 @@ func (e Entry) FixWith(vars map[string]string) string {
 // catalogue is built once from the per-area lists; it is never mutated.
 var catalogue = func() map[string]Entry {
 	m := map[string]Entry{}
-	for _, list := range [][]Entry{credentialEntries, preflightEntries, artifactEntries, rolloutEntries, releaseEntries, healthEntries, operatorEntries, lockEntries} {
+	for _, list := range [][]Entry{credentialEntries, preflightEntries, artifactEntries, lbEntries, rolloutEntries, releaseEntries, healthEntries, operatorEntries, lockEntries} {
 		for _, e := range list {
 			if _, dup := m[e.ID]; dup {
 				panic("runbook: duplicate entry " + e.ID)

@@ -19,7 +19,8 @@ const (
 )
 
 // NewDemo returns an account for `omdeploy demo`: cluster "demo" with
-// services "web" (3 tasks, circuit breaker with rollback), "api" (2 tasks,
+// services "web" (3 tasks, circuit breaker with rollback, behind a load
+// balancer's target group "demo-web" on port 8080), "api" (2 tasks,
 // circuit breaker) and "worker" (1 task), their log groups and the SSM
 // parameter /demo/api/DB_PASSWORD. Deploying an image with one of the
 // DemoTag* tags shows that failure; other tags roll out in about ten seconds
@@ -47,7 +48,11 @@ func NewDemoECR(clk clock.Clock) *Sim {
 // newDemo builds the demo account with images under prefix (PREFIX/NAME:v1).
 func newDemo(clk clock.Clock, prefix string) *Sim {
 	s := New(clk)
-	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "web", Desired: 3, CircuitBreaker: true, BreakerRollback: true, Image: prefix + "/web:v1"})
+	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "web", Desired: 3, CircuitBreaker: true, BreakerRollback: true, Image: prefix + "/web:v1", Port: 8080})
+	// web is behind an ALB whose target group checks a health endpoint the
+	// demo's config declares, so preflight's lb.target-groups has wiring
+	// to prove.
+	s.AttachTargetGroup(DemoCluster, "web", s.AddTargetGroup(TargetGroupSpec{Name: "demo-web", HealthPath: "/healthz"}), "app", 8080)
 	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "api", Desired: 2, CircuitBreaker: true, Image: prefix + "/api:v1"})
 	s.AddService(ServiceSpec{Cluster: DemoCluster, Name: "worker", Desired: 1, Image: prefix + "/worker:v1"})
 	s.AddParameter("/demo/api/DB_PASSWORD")

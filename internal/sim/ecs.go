@@ -45,6 +45,7 @@ func (svc *service) describe() ecstypes.Service {
 		Status: aws.String(svc.status()), TaskDefinition: aws.String(svc.taskDef), DesiredCount: svc.desired,
 		LaunchType: ecstypes.LaunchTypeFargate, CreatedAt: aws.Time(svc.created),
 		Events: slices.Clone(svc.events), NetworkConfiguration: svc.network,
+		LoadBalancers: slices.Clone(svc.loadBalancers),
 	}
 	if svc.breaker != nil {
 		b := *svc.breaker

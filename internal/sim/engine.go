@@ -35,6 +35,8 @@ type service struct {
 	controller ecstypes.DeploymentControllerType
 	sds        []*serviceDeployment // newest first
 	revision   string               // the current service revision's ARN
+	// loadBalancers are the service's target groups (AttachTargetGroup).
+	loadBalancers []ecstypes.LoadBalancer
 }
 
 // status is the service's ECS status.

@@ -53,6 +53,7 @@ type Sim struct {
 	onTag     map[string]Rollout
 	repos     map[string][]*ecrImage // ECR repository -> images; see artifacts.go
 	secrets   map[string]*secret     // Secrets Manager name -> secret
+	lb        *elbState              // load balancing; see elb.go
 
 	// Tasks RunTask starts (tasks.go).
 	taskScripts []TaskScript
@@ -200,6 +201,8 @@ type ServiceSpec struct {
 	// BreakerRollback makes it roll back on its own.
 	CircuitBreaker, BreakerRollback bool
 	NoLogGroup                      bool // do not create the log group the containers name
+	// Port is a containerPort the default "app" container maps; 0: none.
+	Port int32
 }
 
 // AddService creates a cluster if needed, registers a task definition and
@@ -224,6 +227,9 @@ func (s *Sim) AddService(spec ServiceSpec) string {
 				"awslogs-group": "/ecs/" + spec.Name, "awslogs-region": Region, "awslogs-stream-prefix": "ecs",
 			}},
 		}}
+		if spec.Port != 0 {
+			spec.Containers[0].PortMappings = []ecstypes.PortMapping{{ContainerPort: aws.Int32(spec.Port), Protocol: ecstypes.TransportProtocolTcp}}
+		}
 	}
 	if !spec.NoLogGroup {
 		for _, c := range spec.Containers {
