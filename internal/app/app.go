@@ -103,6 +103,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 			statusCommand(d),
 			rollbackCommand(d),
 			runCommand(d),
+			logsCommand(d),
 			demoCommand(d),
 			initCommand(d),
 			runbookCommand(d),
