@@ -37,7 +37,10 @@ type Service struct {
 	// UpdateService; PostDeploy tasks after health verification. See Task.
 	Release    []Task
 	PostDeploy []Task
-	Line       int // where the entry starts, for drift and error messages
+	// Scheduled are EventBridge rules whose ECS targets follow the
+	// service's revision. See ScheduledRule.
+	Scheduled []ScheduledRule
+	Line      int // where the entry starts, for drift and error messages
 }
 
 // Health declares a service's canonical health endpoints.

@@ -387,6 +387,10 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 			s.PostDeploy, err = p.tasks(v, "post_deploy")
 			return err
 		},
+		"scheduled": func(v *yaml.Node) (err error) {
+			s.Scheduled, err = p.scheduled(v)
+			return err
+		},
 	})
 	if err != nil {
 		return s, err

@@ -96,6 +96,9 @@ type AWSAPIs struct {
 	// secrets.exist.
 	ECRIn     func(region string) ECRAPI
 	SecretsIn func(region string) SecretsManagerAPI
+	// Events describes the services' scheduled rules; nil skips
+	// events.rules.
+	Events EventsAPI
 }
 
 // FromClients adapts the run's SDK clients.
@@ -113,5 +116,6 @@ func FromClients(c *awsx.Clients) *AWSAPIs {
 		LogsIn:       func(region string) LogsAPI { return c.LogsIn(region) },
 		ECRIn:        func(region string) ECRAPI { return c.ECRIn(region) },
 		SecretsIn:    func(region string) SecretsManagerAPI { return c.SecretsManagerIn(region) },
+		Events:       c.EventBridge(),
 	}
 }

@@ -142,6 +142,9 @@ func (r *runner) plan() []job {
 			job{id: IDLogsGroup, service: svc.Name, run: s.checkLogGroups},
 			job{id: IDHealthContract, service: svc.Name, run: func(ctx context.Context) Check { return r.checkHealth(ctx, svc) }},
 		)
+		if len(svc.Scheduled) > 0 {
+			jobs = append(jobs, job{id: IDEventsRules, service: svc.Name, run: s.checkScheduledRules})
+		}
 	}
 	return jobs
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/schedule"
 	"github.com/omdeploy/omdeploy/preflight"
 	"github.com/omdeploy/omdeploy/release"
 )
@@ -26,6 +27,7 @@ type AWS struct {
 	Region    string                             // the run's region, for messages and awslogs without a region
 	Profile   string                             // the AWS profile, for credential fixes; empty: the default chain
 	Tasks     release.ECSAPI                     // runs release and post_deploy tasks; nil: services with tasks fail
+	Events    schedule.API                       // moves scheduled rules' targets; nil: services with scheduled rules fail
 
 	// Err is why the clients could not be built (a missing profile): the
 	// preflight stage reports it with its fix, and nothing else runs.
@@ -46,6 +48,7 @@ func FromClients(c *awsx.Clients, err error) AWS {
 		Preflight: preflight.FromClients(c),
 		ECS:       c.ECS,
 		Tasks:     c.ECS,
+		Events:    c.EventBridge(),
 		Logs:      func(region string) deploy.LogsAPI { return c.LogsIn(region) },
 		Region:    c.Region,
 		Profile:   c.Profile,

@@ -77,7 +77,7 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 	}
 	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
-	return res, err
+	return res, followScheduled(ctx, opts, res.Services, err)
 }
 
 // Preflight runs the checklist alone, as `omdeploy preflight` does.
@@ -120,7 +120,8 @@ func Wait(ctx context.Context, opts Options) (Result, error) {
 // Rollback returns the services to an earlier revision and follows that
 // deployment.
 func Rollback(ctx context.Context, opts Options) (Result, error) {
-	return engineOnly(ctx, opts, deploy.Rollback)
+	res, err := engineOnly(ctx, opts, deploy.Rollback)
+	return res, followScheduled(ctx, opts, res.Services, err)
 }
 
 // Status describes the services as they run now.
