@@ -69,7 +69,11 @@ EXAMPLES:
 			if c.Duration(flagSince) <= 0 {
 				return failure.New(failure.StageConfig, "", "", errors.New("--since must be positive"))
 			}
-			return env.logs(ctx, c)
+			err = env.logs(ctx, c)
+			if c.Bool(flagFollow) && errors.Is(err, context.Canceled) {
+				return nil // Ctrl-C is how a follow ends, also before its first line
+			}
+			return err
 		},
 	}, viewFlags, configFlags, awsFlags)
 }

@@ -138,6 +138,20 @@ func TestLogsAgainstMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("an interrupt exits 130, or 0 when following", func(t *testing.T) {
+		for _, tt := range []struct {
+			args []string
+			want int
+		}{{nil, 130}, {[]string{"--follow"}, 0}} {
+			ctx, cancel := context.WithCancel(testenv.Ctx(t))
+			cancel() // Ctrl-C before anything was read
+			var stdout, stderr syncBuffer
+			if code := runLogs(ctx, t, cfg, &stdout, &stderr, tt.args...); code != tt.want || stdout.String() != "" {
+				t.Errorf("logs %v interrupted: exit %d, stdout %q; want exit %d and nothing\nstderr:\n%s", tt.args, code, stdout.String(), tt.want, stderr.String())
+			}
+		}
+	})
+
 	t.Run("follow prints a new line and stops on cancel", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(testenv.Ctx(t))
 		defer cancel()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/testenv"
 )
@@ -18,13 +20,19 @@ import (
 // touch.
 func putScheduledRule(t *testing.T, c *awsx.Clients, rule, taskDef string) {
 	t.Helper()
+	putScheduledRuleOn(t, c, rule, "arn:aws:ecs:us-east-1:123456789012:cluster/jobs", taskDef)
+}
+
+// putScheduledRuleOn is putScheduledRule with the targets on cluster.
+func putScheduledRuleOn(t *testing.T, c *awsx.Clients, rule, cluster, taskDef string) {
+	t.Helper()
 	ctx, eb := testenv.Ctx(t), c.EventBridge()
 	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(rule), ScheduleExpression: aws.String("rate(1 hour)")}); err != nil {
 		t.Fatal(err)
 	}
 	target := func(id, td string) ebtypes.Target {
 		return ebtypes.Target{
-			Id: aws.String(id), Arn: aws.String("arn:aws:ecs:us-east-1:123456789012:cluster/jobs"),
+			Id: aws.String(id), Arn: aws.String(cluster),
 			RoleArn: aws.String("arn:aws:iam::123456789012:role/events-ecs"), Input: aws.String(`{"containerOverrides":[{"name":"app","command":["bin/report"]}]}`),
 			EcsParameters: &ebtypes.EcsParameters{TaskDefinitionArn: aws.String(td), TaskCount: aws.Int32(1), LaunchType: ebtypes.LaunchTypeFargate},
 		}
@@ -119,6 +127,29 @@ func TestPreflightMissingScheduledRuleAgainstMoto(t *testing.T) {
 		return
 	}
 	t.Fatalf("no events.rules check: %+v", d.Checks)
+}
+
+func TestInitFindsScheduledRulesAgainstMoto(t *testing.T) {
+	c := testenv.Moto(t)
+	f := testenv.NewFixture(t, c, testenv.FixtureOptions{})
+	cluster := aws.ToString(describe(t, c, f).ClusterArn)
+	mine, other := testenv.Unique("mine"), testenv.Unique("other")
+	putScheduledRuleOn(t, c, mine, cluster, f.TaskDefinition)
+	putScheduledRuleOn(t, c, other, cluster, "arn:aws:ecs:us-east-1:123456789012:task-definition/"+testenv.Unique("fam")+":1")
+
+	path := filepath.Join(t.TempDir(), "omdeploy.yaml")
+	code, _, stderr := run(t, "init", "--config", path, "--endpoint-url", testenv.MotoEndpoint(t), "--region", testenv.MotoRegion,
+		"--cluster", f.Cluster, "--service", f.Service)
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, stderr)
+	}
+	cfg, err := config.Load(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Services[0].Scheduled; len(got) != 1 || got[0].Rule != mine {
+		t.Fatalf("scheduled = %+v, want only %s", got, mine)
+	}
 }
 
 // scheduledConfig is motoConfig with the service's `scheduled:` rules.

@@ -23,11 +23,15 @@ import (
 // API is what the package asks of EventBridge; *eventbridge.Client is the
 // real one.
 type API interface {
-	ListTargetsByRule(ctx context.Context, in *eventbridge.ListTargetsByRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
+	targetLister
 	PutTargets(ctx context.Context, in *eventbridge.PutTargetsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
 }
 
 var _ API = (*eventbridge.Client)(nil)
+
+type targetLister interface {
+	ListTargetsByRule(ctx context.Context, in *eventbridge.ListTargetsByRuleInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
+}
 
 // DefaultCallTimeout bounds one EventBridge call, with the SDK's retries.
 const DefaultCallTimeout = 30 * time.Second
@@ -93,7 +97,7 @@ func Retarget(ctx context.Context, api API, rules []config.ScheduledRule, taskDe
 	return moved, nil
 }
 
-func listTargets(ctx context.Context, api API, r config.ScheduledRule, callTimeout time.Duration) ([]ebtypes.Target, error) {
+func listTargets(ctx context.Context, api targetLister, r config.ScheduledRule, callTimeout time.Duration) ([]ebtypes.Target, error) {
 	var out []ebtypes.Target
 	var token *string
 	for range maxTargetPages {
@@ -140,4 +144,57 @@ func describe(r config.ScheduledRule) string {
 		return r.Rule
 	}
 	return r.Rule + " (event bus " + r.EventBus + ")"
+}
+
+// FindAPI is what Find asks of EventBridge.
+type FindAPI interface {
+	ListRuleNamesByTarget(ctx context.Context, in *eventbridge.ListRuleNamesByTargetInput, optFns ...func(*eventbridge.Options)) (*eventbridge.ListRuleNamesByTargetOutput, error)
+	targetLister
+}
+
+var _ FindAPI = (*eventbridge.Client)(nil)
+
+// maxRulePages bounds the listing of the rules that target one cluster.
+const maxRulePages = 20
+
+// Find returns the rules on the default event bus with an ECS target on
+// clusterARN that runs family, for `omdeploy init` to list under the
+// service's `scheduled:`. A rule on another bus is not found: EventBridge
+// lists rules by target one bus at a time, and init cannot guess the bus.
+func Find(ctx context.Context, api FindAPI, clusterARN, family string, callTimeout time.Duration) ([]string, error) {
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
+	}
+	var names []string
+	var token *string
+	for page := 0; ; page++ {
+		if page == maxRulePages {
+			return nil, fmt.Errorf("list the rules that target %s: more than %d pages", clusterARN, maxRulePages)
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		out, err := api.ListRuleNamesByTarget(cctx, &eventbridge.ListRuleNamesByTargetInput{TargetArn: aws.String(clusterARN), NextToken: token})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("list the rules that target %s: %w", clusterARN, err)
+		}
+		names = append(names, out.RuleNames...)
+		if aws.ToString(out.NextToken) == "" {
+			break
+		}
+		token = out.NextToken
+	}
+	var found []string
+	for _, name := range names {
+		targets, err := listTargets(ctx, api, config.ScheduledRule{Rule: name}, callTimeout)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range targets {
+			if aws.ToString(t.Arn) == clusterARN && t.EcsParameters != nil && Family(aws.ToString(t.EcsParameters.TaskDefinitionArn)) == family {
+				found = append(found, name)
+				break
+			}
+		}
+	}
+	return found, nil
 }
