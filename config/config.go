@@ -43,7 +43,10 @@ type Service struct {
 	// config's; nil when it deploys unlocked.
 	Lock    *Lock
 	lockSet bool // the service said `lock:` itself, false included
-	Line    int  // where the entry starts, for drift and error messages
+	// Scheduled are EventBridge rules whose ECS targets follow the
+	// service's revision. See ScheduledRule.
+	Scheduled []ScheduledRule
+	Line      int // where the entry starts, for drift and error messages
 }
 
 // Health declares a service's canonical health endpoints.

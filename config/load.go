@@ -406,6 +406,10 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 			s.lockSet = true
 			return err
 		},
+		"scheduled": func(v *yaml.Node) (err error) {
+			s.Scheduled, err = p.scheduled(v)
+			return err
+		},
 	})
 	if err != nil {
 		return s, err

@@ -100,6 +100,9 @@ type AWSAPIs struct {
 	SecretsIn func(region string) SecretsManagerAPI
 	// ELBv2 answers lb.target-groups; nil skips it.
 	ELBv2 ELBv2API
+	// Events describes the services' scheduled rules; nil skips
+	// events.rules.
+	Events EventsAPI
 }
 
 // FromClients adapts the run's SDK clients.
@@ -118,5 +121,6 @@ func FromClients(c *awsx.Clients) *AWSAPIs {
 		ECRIn:        func(region string) ECRAPI { return c.ECRIn(region) },
 		SecretsIn:    func(region string) SecretsManagerAPI { return c.SecretsManagerIn(region) },
 		ELBv2:        c.ELBv2,
+		Events:       c.EventBridge(),
 	}
 }

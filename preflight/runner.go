@@ -143,6 +143,9 @@ func (r *runner) plan() []job {
 			job{id: IDHealthContract, service: svc.Name, run: func(ctx context.Context) Check { return r.checkHealth(ctx, svc) }},
 			job{id: IDLBTargetGroups, service: svc.Name, run: s.checkTargetGroups},
 		)
+		if len(svc.Scheduled) > 0 {
+			jobs = append(jobs, job{id: IDEventsRules, service: svc.Name, run: s.checkScheduledRules})
+		}
 	}
 	return jobs
 }

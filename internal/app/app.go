@@ -105,6 +105,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 			rollbackCommand(d),
 			unlockCommand(d),
 			runCommand(d),
+			logsCommand(d),
 			demoCommand(d),
 			initCommand(d),
 			runbookCommand(d),

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -61,20 +62,12 @@ func ResolveBuild(linked Build, info *debug.BuildInfo) Build {
 		if revision != "" && modified == "true" {
 			revision += "-dirty"
 		}
-		b.Version = orDefault(b.Version, version)
-		b.Commit = orDefault(b.Commit, revision)
-		b.Date = orDefault(b.Date, vcsTime)
+		b.Version = cmp.Or(b.Version, version)
+		b.Commit = cmp.Or(b.Commit, revision)
+		b.Date = cmp.Or(b.Date, vcsTime)
 	}
-	b.Version = orDefault(b.Version, unknownVersion)
-	b.Commit = orDefault(b.Commit, unknownCommit)
-	b.Date = orDefault(b.Date, unknownDate)
+	b.Version = cmp.Or(b.Version, unknownVersion)
+	b.Commit = cmp.Or(b.Commit, unknownCommit)
+	b.Date = cmp.Or(b.Date, unknownDate)
 	return b
-}
-
-// orDefault returns s, or def when s is empty.
-func orDefault(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
 }

@@ -27,7 +27,8 @@ func initCommand(d deps) *cli.Command {
 unless --force. With --cluster and one --service per ECS service, it reads each service and
 its task definition (ecs:DescribeServices, ecs:DescribeTaskDefinition) and fills in the
 region, account, cluster, service and container; images and log groups are noted in
-comments. Without them it writes a template to edit. Health endpoints are left commented:
+comments. EventBridge rules on the default bus whose ECS targets run the service's family
+(events:ListRuleNamesByTarget, events:ListTargetsByRule) are listed under scheduled:. Without them it writes a template to edit. Health endpoints are left commented:
 declare the routes the service really serves.
 
 EXAMPLES:
@@ -54,6 +55,7 @@ EXAMPLES:
 				if err != nil {
 					return env.fail(env.discoveryFailure(clients, cluster, err))
 				}
+				env.findScheduled(ctx, clients, services)
 				cfg = scaffold.Config{Region: clients.Region, AccountID: services[0].AccountID, Services: services}
 			}
 			if err := scaffold.Write(path, scaffold.Render(cfg), c.Bool(flagForce)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/lock"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/schedule"
 	"github.com/omdeploy/omdeploy/preflight"
 	"github.com/omdeploy/omdeploy/release"
 )
@@ -28,6 +29,7 @@ type AWS struct {
 	Profile   string                             // the AWS profile, for credential fixes; empty: the default chain
 	Tasks     release.ECSAPI                     // runs release and post_deploy tasks; nil: services with tasks fail
 	Lock      lock.SSMAPI                        // keeps the deploy locks' leases; nil: services with `lock:` fail
+	Events    schedule.API                       // moves scheduled rules' targets; nil: services with scheduled rules fail
 
 	// Err is why the clients could not be built (a missing profile): the
 	// preflight stage reports it with its fix, and nothing else runs.
@@ -49,6 +51,7 @@ func FromClients(c *awsx.Clients, err error) AWS {
 		ECS:       c.ECS,
 		Tasks:     c.ECS,
 		Lock:      c.SSM,
+		Events:    c.EventBridge(),
 		Logs:      func(region string) deploy.LogsAPI { return c.LogsIn(region) },
 		Region:    c.Region,
 		Profile:   c.Profile,

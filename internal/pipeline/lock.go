@@ -74,9 +74,3 @@ func lockFailure(s config.Service, name string, err error, a AWS) error {
 	id, fix := preflight.AWSErrorFix(err, a.Profile, a.Region)
 	return &failure.Error{Stage: failure.StagePreflight, Service: s.Name, RunbookID: id, Fix: fix, Err: err}
 }
-
-func report(opts Options, e event.Event) {
-	if opts.Reporter != nil {
-		opts.Reporter.Report(e)
-	}
-}

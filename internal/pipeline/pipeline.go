@@ -104,7 +104,7 @@ func deployStages(ctx context.Context, opts Options) (Result, error) {
 	}
 	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
-	return res, err
+	return res, followScheduled(ctx, opts, res.Services, err)
 }
 
 // Preflight runs the checklist alone, as `omdeploy preflight` does.
@@ -153,7 +153,8 @@ func Continue(ctx context.Context, opts Options) (Result, error) {
 // Rollback returns the services to an earlier revision and follows that
 // deployment.
 func Rollback(ctx context.Context, opts Options) (Result, error) {
-	return engineOnly(ctx, opts, deploy.Rollback)
+	res, err := engineOnly(ctx, opts, deploy.Rollback)
+	return res, followScheduled(ctx, opts, res.Services, err)
 }
 
 // Status describes the services as they run now.

@@ -39,6 +39,10 @@ type Service struct {
 	Containers       []Container
 	Secrets          int    // secrets the task definition references
 	HealthPath       string // a path found in a container health check, e.g. /healthz
+	ClusterARN       string // the service's cluster, which scheduled rules target
+	// Scheduled are the EventBridge rules found running the service's
+	// family; the caller fills them in (see internal/schedule.Find).
+	Scheduled []string
 }
 
 // Container is one container of the service's task definition.
@@ -85,7 +89,7 @@ func Discover(ctx context.Context, api ECSAPI, cluster string, names []string) (
 
 func describe(ctx context.Context, api ECSAPI, cluster string, s ecstypes.Service) (Service, error) {
 	name := aws.ToString(s.ServiceName)
-	svc := Service{Cluster: cluster, Service: name, TaskDefinition: aws.ToString(s.TaskDefinition)}
+	svc := Service{Cluster: cluster, Service: name, TaskDefinition: aws.ToString(s.TaskDefinition), ClusterARN: aws.ToString(s.ClusterArn)}
 	if a, err := arn.Parse(svc.TaskDefinition); err == nil {
 		svc.AccountID = a.AccountID
 	}

@@ -104,6 +104,14 @@ func (w *writer) service(s Service, placeholder bool) {
 	} else {
 		w.example("container: app")
 	}
+	if len(s.Scheduled) > 0 {
+		w.comment("EventBridge rules whose ECS targets run this family: moved to each new revision.")
+		quoted := make([]string, len(s.Scheduled))
+		for i, r := range s.Scheduled {
+			quoted[i] = str(r)
+		}
+		w.line("scheduled: [" + strings.Join(quoted, ", ") + "]")
+	}
 	w.comment("How long to follow the deployment before giving up and rolling back.")
 	w.example("wait_timeout: 15m")
 	w.comment("The service's canonical health endpoints, checked after the rollout: declare exactly")
