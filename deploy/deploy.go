@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -45,6 +47,11 @@ type Options struct {
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
 	ToRevision         int  // Rollback only: the revision to return to; 0 = the previous one
+
+	// TaskDefinitions are the task definition files of the services that
+	// have one (task_definition:), read, by service name: the source of
+	// the revision registered, instead of the live definition.
+	TaskDefinitions map[string]*ecs.RegisterTaskDefinitionInput
 
 	Parallel int        // services planned, registered and updated at once (waiting is shared); default 4
 	Poll     PollPolicy // how often deployments are observed
@@ -102,7 +109,9 @@ func (o Options) validate(needChange bool) error {
 		return errors.New("deploy: no ECS client")
 	case o.Image != "" && o.Tag != "":
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
-	case needChange && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment:
+	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0:
+		// A dry run may change nothing: "is there anything to deploy?" is
+		// what omdeploy plan asks. A task definition file is a change.
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
 	case o.ToRevision < 0:
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--to-revision %d: must be positive", o.ToRevision))

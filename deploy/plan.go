@@ -11,6 +11,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // plan is the revision a deploy will run: the current task definition with
@@ -21,26 +22,62 @@ type plan struct {
 	oldImage  string
 	newImage  string
 	input     *ecs.RegisterTaskDefinitionInput
+	changes   []result.Change // input against the current revision, field by field
 }
 
 // changed reports whether a new revision must be registered.
-func (p plan) changed() bool { return p.oldImage != p.newImage }
+func (p plan) changed() bool { return p.oldImage != p.newImage || len(p.changes) > 0 }
 
-// newPlan copies every registrable field of td (and its tags) and replaces
-// the image of the target container: image, or the current image retagged
-// with tag. Neither given (--force-new-deployment alone) keeps the image.
-func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, container, image, tag string) (plan, error) {
-	i, err := imageref.Target(td, container)
+// newPlan copies every registrable field of td (and its tags), or of file
+// when the service's task definition is code (nil: it is not), and
+// replaces the image of the target container: image, or its image
+// retagged with tag. Neither given (--force-new-deployment alone) keeps the
+// image.
+func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container, image, tag string) (plan, error) {
+	p := plan{current: td, input: registerInput(td, tags)}
+	if file != nil {
+		p.input = fromFile(file, td, tags)
+	}
+	i, err := imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: p.input.ContainerDefinitions}, container)
 	if err != nil {
 		return plan{}, err
 	}
-	p := plan{current: td, container: aws.ToString(td.ContainerDefinitions[i].Name), input: registerInput(td, tags)}
-	p.oldImage = aws.ToString(td.ContainerDefinitions[i].Image)
-	if p.newImage, err = (imageref.Change{Image: image, Tag: tag}).Apply(p.oldImage); err != nil {
+	p.container = aws.ToString(p.input.ContainerDefinitions[i].Name)
+	from := aws.ToString(p.input.ContainerDefinitions[i].Image)
+	p.oldImage = from
+	for _, c := range td.ContainerDefinitions {
+		if aws.ToString(c.Name) == p.container {
+			p.oldImage = aws.ToString(c.Image) // what runs now, which the file may change
+		}
+	}
+	if p.newImage, err = (imageref.Change{Image: image, Tag: tag}).Apply(from); err != nil {
 		return plan{}, fmt.Errorf("container %s: %w", p.container, err)
 	}
 	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
+	p.changes = Diff(registerInput(td, tags), p.input)
 	return p, nil
+}
+
+// fromFile is the input a task definition file registers: the file as it
+// is, with the family and the tags of the running revision where the file
+// names none, so that a file need not repeat them. The file's containers
+// are copied, since the plan changes an image.
+func fromFile(file *ecs.RegisterTaskDefinitionInput, td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	in := *file
+	in.ContainerDefinitions = slices.Clone(file.ContainerDefinitions)
+	if in.Family == nil {
+		in.Family = td.Family
+	}
+	if len(in.Tags) == 0 && len(tags) > 0 {
+		in.Tags = tags
+	}
+	return &in
+}
+
+// RegisterInput is the input that registers td again, with tags: every
+// registrable field, none that ECS sets itself. init --export writes it.
+func RegisterInput(td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	return registerInput(td, tags)
 }
 
 // sameRevision reports whether registering want would give td again, with

@@ -32,7 +32,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	if err != nil {
 		return sr.fail(failure.StageRegister, "", err)
 	}
-	p, err := newPlan(td, tags, sr.s.Container, o.Image, o.Tag)
+	p, err := newPlan(td, tags, o.TaskDefinitions[sr.s.Name], sr.s.Container, o.Image, o.Tag)
 	if err != nil {
 		var ec *errContainer
 		if errors.As(err, &ec) {
@@ -42,7 +42,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	}
 	planned := event.Planned{
 		Service: sr.s.Name, Container: p.container, OldImage: p.oldImage, NewImage: p.newImage,
-		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun,
+		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun, Changes: p.changes,
 	}
 	if !p.changed() {
 		planned.NewTaskDef = cur
@@ -393,5 +393,6 @@ func planResult(planned event.Planned) *result.Plan {
 	return &result.Plan{
 		CurrentTaskDefinition: planned.CurrentTaskDef, TaskDefinition: planned.NewTaskDef, Reused: planned.Reused,
 		Containers: []result.ContainerPlan{{Name: planned.Container, PreviousImage: planned.OldImage, Image: planned.NewImage}},
+		Changes:    planned.Changes,
 	}
 }
