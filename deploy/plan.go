@@ -2,9 +2,7 @@ package deploy
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -81,23 +79,12 @@ func RegisterInput(td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.Registe
 }
 
 // sameRevision reports whether registering want would give td again, with
-// tags: the comparison is made on registerInput's copy of td, so that what
-// ECS sets itself (ARN, revision, status, registeredAt...) does not count,
-// and on tags in any order.
+// tags: the comparison is Diff's, made on registerInput's copy of td, so
+// that what ECS sets itself (ARN, revision, status, registeredAt...), the
+// defaults it fills in (which a task definition file may leave out) and
+// the order of tags do not count.
 func sameRevision(td ecstypes.TaskDefinition, tags []ecstypes.Tag, want *ecs.RegisterTaskDefinitionInput) bool {
-	got := registerInput(td, tags)
-	w := *want
-	got.Tags, w.Tags = sortedTags(got.Tags), sortedTags(w.Tags)
-	return reflect.DeepEqual(got, &w)
-}
-
-func sortedTags(tags []ecstypes.Tag) []ecstypes.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := slices.Clone(tags)
-	slices.SortFunc(out, func(a, b ecstypes.Tag) int { return strings.Compare(aws.ToString(a.Key), aws.ToString(b.Key)) })
-	return out
+	return len(Diff(registerInput(td, tags), want)) == 0
 }
 
 // errContainer is a config problem: the config does not say which container
