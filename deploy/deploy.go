@@ -42,7 +42,10 @@ type Options struct {
 	// What to deploy: Image replaces the target container's image, Tag only
 	// its tag; ForceNewDeployment restarts the tasks even when the task
 	// definition does not change. DryRun plans and writes nothing.
-	Image, Tag         string
+	Image, Tag string
+	// Images and Tags change containers by name (--image NAME=REF, --tag
+	// NAME=TAG), several in the one revision registered.
+	Images, Tags       map[string]string
 	ForceNewDeployment bool
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
@@ -109,7 +112,7 @@ func (o Options) validate(needChange bool) error {
 		return errors.New("deploy: no ECS client")
 	case o.Image != "" && o.Tag != "":
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
-	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0:
+	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
 		// A dry run may change nothing: "is there anything to deploy?" is
 		// what omdeploy plan asks. A task definition file is a change.
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))

@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,39 +19,56 @@ type plan struct {
 	oldImage  string
 	newImage  string
 	input     *ecs.RegisterTaskDefinitionInput
-	changes   []result.Change // input against the current revision, field by field
+	changes   []result.Change        // input against the current revision, field by field
+	images    []result.ContainerPlan // the running containers whose image changes
 }
 
 // changed reports whether a new revision must be registered.
 func (p plan) changed() bool { return p.oldImage != p.newImage || len(p.changes) > 0 }
 
 // newPlan copies every registrable field of td (and its tags), or of file
-// when the service's task definition is code (nil: it is not), and
-// replaces the image of the target container: image, or its image
-// retagged with tag. Neither given (--force-new-deployment alone) keeps the
-// image.
-func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container, image, tag string) (plan, error) {
+// when the service's task definition is code (nil: it is not), and applies
+// ch: the target container's image replaced or retagged, and the named
+// containers'. No change (--force-new-deployment alone) keeps the images.
+// The plan's container is the target, or with only named changes the first
+// named one.
+func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container string, ch imageref.Change) (plan, error) {
 	p := plan{current: td, input: registerInput(td, tags)}
 	if file != nil {
 		p.input = fromFile(file, td, tags)
 	}
-	i, err := imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: p.input.ContainerDefinitions}, container)
-	if err != nil {
-		return plan{}, err
+	cds := p.input.ContainerDefinitions
+	i, target := -1, -1
+	if names := ch.Names(); ch.Target().IsZero() && len(names) > 0 {
+		i = slices.IndexFunc(cds, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == names[0] })
 	}
-	p.container = aws.ToString(p.input.ContainerDefinitions[i].Name)
-	from := aws.ToString(p.input.ContainerDefinitions[i].Image)
-	p.oldImage = from
+	if i < 0 {
+		var err error
+		if i, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: cds}, container); err != nil {
+			return plan{}, err
+		}
+		target = i
+	}
+	p.container = aws.ToString(cds[i].Name)
+	p.oldImage = aws.ToString(cds[i].Image)
 	for _, c := range td.ContainerDefinitions {
 		if aws.ToString(c.Name) == p.container {
 			p.oldImage = aws.ToString(c.Image) // what runs now, which the file may change
 		}
 	}
-	if p.newImage, err = (imageref.Change{Image: image, Tag: tag}).Apply(from); err != nil {
-		return plan{}, fmt.Errorf("container %s: %w", p.container, err)
+	if err := ch.ApplyTo(cds, target); err != nil {
+		return plan{}, err
 	}
-	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
+	p.newImage = aws.ToString(cds[i].Image)
 	p.changes = Diff(registerInput(td, tags), p.input)
+	for _, c := range cds {
+		img := aws.ToString(c.Image)
+		for _, cur := range td.ContainerDefinitions {
+			if aws.ToString(cur.Name) == aws.ToString(c.Name) && aws.ToString(cur.Image) != img {
+				p.images = append(p.images, result.ContainerPlan{Name: aws.ToString(c.Name), PreviousImage: aws.ToString(cur.Image), Image: img})
+			}
+		}
+	}
 	return p, nil
 }
 

@@ -45,12 +45,11 @@ verifies the health endpoints, and rolls back to the previous revision on failur
 EXAMPLES:
    omdeploy deploy --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2
    omdeploy deploy --tag "$GITHUB_SHA" --service tech-gateway
+   omdeploy deploy --image app=repo/app:v2 --image worker=repo/worker:v2   # two containers, one revision
    omdeploy deploy --force-new-deployment           # same revision, fresh tasks
    omdeploy deploy --tag v2 --dry-run               # show the change, write nothing
    omdeploy deploy --tag v2 --dry-run --detailed-exitcode   # exit 8 when something would change`,
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: flagImage, Usage: "replace the target container's image with `REPO:TAG`"},
-			&cli.StringFlag{Name: flagTag, Usage: "replace only the tag of the current image with `TAG`"},
+		Flags: append(append(imageFlags("replace the target container's image with `REPO:TAG`", "replace only the tag of the current image with `TAG`"),
 			&cli.BoolFlag{Name: flagForceNew, Usage: "start a new deployment even when the task definition is unchanged"},
 			&cli.BoolFlag{Name: flagDryRun, Usage: "run the read-only preflight checks and print the plan (image per container, the revision that would be registered, the fields it changes); write nothing"},
 			detailedExitcodeFlag(),
@@ -58,7 +57,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagNoRollback, Usage: "leave a failed deployment as it is"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
-		}, engineFlags()...),
+		), engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
 	}, viewFlags, configFlags, awsFlags)
 }
@@ -67,6 +66,9 @@ EXAMPLES:
 // pipeline options, run one pipeline function, render.
 func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) cli.ActionFunc {
 	return action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
+		if _, err := changeFlags(c); err != nil {
+			return env.fail(err)
+		}
 		opts := env.pipelineOptions(ctx, c)
 		if c.Command.Name == "deploy" { // wait and rollback register nothing: a broken file must not stop them
 			tds, err := taskDefinitions(env.services)
@@ -89,6 +91,7 @@ func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Re
 // options; flags a command does not define read as their zero value.
 func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline.Options {
 	rep := env.reporter()
+	ch, _ := changeFlags(c) // the action has refused a malformed one
 	return pipeline.Options{
 		Config:   env.cfg,
 		Services: env.services,
@@ -101,8 +104,10 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			AllowInProgress: c.Bool(flagForce),
 		},
 		Engine: deploy.Options{
-			Image:              c.String(flagImage),
-			Tag:                c.String(flagTag),
+			Image:              ch.Image,
+			Tag:                ch.Tag,
+			Images:             ch.Images,
+			Tags:               ch.Tags,
 			ForceNewDeployment: c.Bool(flagForceNew),
 			DryRun:             c.Bool(flagDryRun),
 			NoRollback:         c.Bool(flagNoRollback),

@@ -32,14 +32,15 @@ EXAMPLES:
    omdeploy plan                                  # anything to deploy?
    omdeploy plan --tag "$GITHUB_SHA" --detailed-exitcode
    omdeploy plan --image repo/app:v2 --output json`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: flagImage, Usage: "plan the target container's image as `REPO:TAG`"},
-			&cli.StringFlag{Name: flagTag, Usage: "plan only a new tag, `TAG`, of the current image"},
+		Flags: append(imageFlags("plan the target container's image as `REPO:TAG`", "plan only a new tag, `TAG`, of the current image"),
 			detailedExitcodeFlag(),
 			&cli.BoolFlag{Name: flagSkipPreflight, Usage: "do not run the preflight checklist first"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
-		},
+		),
 		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
+			if _, err := changeFlags(c); err != nil {
+				return env.fail(err)
+			}
 			tds, err := taskDefinitions(env.services)
 			if err != nil {
 				return env.fail(err)

@@ -57,3 +57,26 @@ func TestPlanDetailedExitcode(t *testing.T) {
 		})
 	}
 }
+
+// TestImageFlagsUsageErrors: a malformed --image or --tag is exit 2
+// before any AWS call.
+func TestImageFlagsUsageErrors(t *testing.T) {
+	cfg := writeConfig(t, "region: us-east-1\nservices:\n  - name: web\n    cluster: c\n    service: s\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"two bare images", []string{"deploy", "--image", "a:1", "--image", "b:2"}, "the target container already gets a:1"},
+		{"a container twice", []string{"plan", "--tag", "app=v1", "--tag", "app=v2"}, "container app is given twice"},
+		{"empty name", []string{"deploy", "--image", "=repo/a:1"}, "want NAME=VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, append(tt.args, "--config", cfg)...)
+			if code != failure.ExitUsage || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, want 2 and %q\nstdout:\n%s\nstderr:\n%s", code, tt.want, stdout, stderr)
+			}
+		})
+	}
+}

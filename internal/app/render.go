@@ -27,10 +27,7 @@ of the running revision.
 EXAMPLES:
    omdeploy render --service api
    omdeploy render --service api --tag "$GITHUB_SHA" > taskdef.json`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: flagImage, Usage: "render the target container's image as `REPO:TAG`"},
-			&cli.StringFlag{Name: flagTag, Usage: "render only a new tag, `TAG`, of the file's image"},
-		},
+		Flags: imageFlags("render the target container's image as `REPO:TAG`", "render only a new tag, `TAG`, of the file's image"),
 		Action: action(d, true, func(_ context.Context, c *cli.Context, env *runEnv) error {
 			if len(env.services) != 1 {
 				return env.fail(failure.New(failure.StageConfig, "", "", errors.New("render: name one service with --service")))
@@ -40,7 +37,10 @@ EXAMPLES:
 				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, fmt.Errorf(
 					"render: service %s has no task_definition: file in the config; omdeploy init --export writes one", s.Name)))
 			}
-			ch := imageref.Change{Image: c.String(flagImage), Tag: c.String(flagTag)}
+			ch, err := changeFlags(c)
+			if err != nil {
+				return env.fail(err)
+			}
 			if ch.Image != "" && ch.Tag != "" {
 				return env.fail(failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both")))
 			}
@@ -49,16 +49,14 @@ EXAMPLES:
 				return env.fail(err)
 			}
 			in := tds[s.Name]
-			if ch != (imageref.Change{}) {
-				i, err := imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition), ContainerDefinitions: in.ContainerDefinitions}, s.Container)
-				if err != nil {
+			target := -1
+			if !ch.Target().IsZero() {
+				if target, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition), ContainerDefinitions: in.ContainerDefinitions}, s.Container); err != nil {
 					return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
 				}
-				img, err := ch.Apply(aws.ToString(in.ContainerDefinitions[i].Image))
-				if err != nil {
-					return env.fail(failure.New(failure.StageConfig, s.Name, "", err))
-				}
-				in.ContainerDefinitions[i].Image = aws.String(img)
+			}
+			if err := ch.ApplyTo(in.ContainerDefinitions, target); err != nil {
+				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
 			}
 			b, err := taskdef.Marshal(in)
 			if err != nil {
