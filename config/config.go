@@ -47,6 +47,11 @@ type Service struct {
 	// service's revision. See ScheduledRule.
 	Scheduled []ScheduledRule
 	Line      int // where the entry starts, for drift and error messages
+	// TaskDefinition is the path of the service's task definition file
+	// (task_definition:, relative to the config file's folder), the source
+	// of truth for the revisions a deploy registers; "" deploys the live
+	// definition with the image changed. internal/taskdef reads it.
+	TaskDefinition string
 }
 
 // Health declares a service's canonical health endpoints.

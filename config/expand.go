@@ -71,3 +71,9 @@ func validVarName(n string) bool {
 	}
 	return true
 }
+
+// Expand is the config file's ${VAR} expansion, for files the config
+// points at (a task definition file), so that they follow the same rules.
+func Expand(s string, lookup func(string) (string, bool)) (string, error) {
+	return expand(s, lookup)
+}

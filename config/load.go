@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -388,6 +389,15 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 		"service":      p.shapedInto(&s.Service, "service", serviceShape, "an ECS service name (up to 255 letters, digits, - and _) or service ARN"),
 		"container":    p.shapedInto(&s.Container, "container", containerShape, "a container name (up to 255 letters, digits, - and _)"),
 		"wait_timeout": p.durationInto(&s.WaitTimeout, "wait_timeout"),
+		"task_definition": func(v *yaml.Node) error {
+			if err := p.strInto(&s.TaskDefinition, "task_definition")(v); err != nil {
+				return err
+			}
+			if s.TaskDefinition != "" && !filepath.IsAbs(s.TaskDefinition) {
+				s.TaskDefinition = filepath.Join(filepath.Dir(p.path), s.TaskDefinition)
+			}
+			return nil
+		},
 		"health": func(v *yaml.Node) error {
 			h, err := p.health(v)
 			s.Health = h

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/sim"
 )
@@ -242,9 +244,10 @@ func TestDeployPlans(t *testing.T) {
 		wantPlanned   event.Planned
 	}{
 		{
-			name:          "dry run writes nothing",
-			opts:          func(o *deploy.Options) { o.Image, o.DryRun = "demo/api:v2", true },
-			wantPlanned:   event.Planned{Container: "app", OldImage: "demo/api:v1", NewImage: "demo/api:v2", NewTaskDef: "api:2", DryRun: true},
+			name: "dry run writes nothing",
+			opts: func(o *deploy.Options) { o.Image, o.DryRun = "demo/api:v2", true },
+			wantPlanned: event.Planned{Container: "app", OldImage: "demo/api:v1", NewImage: "demo/api:v2", NewTaskDef: "api:2", DryRun: true,
+				Changes: []result.Change{{Path: "containerDefinitions[app].image", Old: "demo/api:v1", New: "demo/api:v2"}}},
 			wantRegisters: 0, wantUpdates: 0,
 		},
 		{
@@ -260,9 +263,10 @@ func TestDeployPlans(t *testing.T) {
 			wantRegisters: 0, wantUpdates: 1,
 		},
 		{
-			name:          "tag",
-			opts:          func(o *deploy.Options) { o.Tag = "v3" },
-			wantPlanned:   event.Planned{Container: "app", OldImage: "demo/api:v1", NewImage: "demo/api:v3"},
+			name: "tag",
+			opts: func(o *deploy.Options) { o.Tag = "v3" },
+			wantPlanned: event.Planned{Container: "app", OldImage: "demo/api:v1", NewImage: "demo/api:v3",
+				Changes: []result.Change{{Path: "containerDefinitions[app].image", Old: "demo/api:v1", New: "demo/api:v3"}}},
 			wantRegisters: 1, wantUpdates: 1,
 		},
 	}
@@ -286,7 +290,7 @@ func TestDeployPlans(t *testing.T) {
 					tt.wantPlanned.NewTaskDef = tdArn
 				}
 				got.At, got.Service, got.CurrentTaskDef = time.Time{}, "", ""
-				if got != tt.wantPlanned {
+				if !reflect.DeepEqual(got, tt.wantPlanned) {
 					t.Fatalf("planned = %+v, want %+v", got, tt.wantPlanned)
 				}
 				calls := h.sim.Calls()

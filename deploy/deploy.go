@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
@@ -41,7 +43,10 @@ type Options struct {
 	// What to deploy: Image replaces the target container's image, Tag only
 	// its tag; ForceNewDeployment restarts the tasks even when the task
 	// definition does not change. DryRun plans and writes nothing.
-	Image, Tag         string
+	Image, Tag string
+	// Images and Tags change containers by name (--image NAME=REF, --tag
+	// NAME=TAG), several in the one revision registered.
+	Images, Tags       map[string]string
 	ForceNewDeployment bool
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
@@ -51,6 +56,11 @@ type Options struct {
 	// Continue only; the deployments[] path cannot see stages.
 	WaitUntil  string
 	ToRevision int // Rollback only: the revision to return to; 0 = the previous one
+
+	// TaskDefinitions are the task definition files of the services that
+	// have one (task_definition:), read, by service name: the source of
+	// the revision registered, instead of the live definition.
+	TaskDefinitions map[string]*ecs.RegisterTaskDefinitionInput
 
 	Parallel int        // services planned, registered and updated at once (waiting is shared); default 4
 	Poll     PollPolicy // how often deployments are observed
@@ -108,7 +118,9 @@ func (o Options) validate(needChange bool) error {
 		return errors.New("deploy: no ECS client")
 	case o.Image != "" && o.Tag != "":
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
-	case needChange && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment:
+	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
+		// A dry run may change nothing: "is there anything to deploy?" is
+		// what omdeploy plan asks. A task definition file is a change.
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
 	case !validWaitUntil(o.WaitUntil):
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--wait-until %q: want one of %s", o.WaitUntil, strings.Join(WaitUntilValues(), ", ")))

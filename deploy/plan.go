@@ -1,16 +1,14 @@
 package deploy
 
 import (
-	"fmt"
-	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
 // plan is the revision a deploy will run: the current task definition with
@@ -21,46 +19,88 @@ type plan struct {
 	oldImage  string
 	newImage  string
 	input     *ecs.RegisterTaskDefinitionInput
+	changes   []result.Change        // input against the current revision, field by field
+	images    []result.ContainerPlan // the running containers whose image changes
 }
 
 // changed reports whether a new revision must be registered.
-func (p plan) changed() bool { return p.oldImage != p.newImage }
+func (p plan) changed() bool { return p.oldImage != p.newImage || len(p.changes) > 0 }
 
-// newPlan copies every registrable field of td (and its tags) and replaces
-// the image of the target container: image, or the current image retagged
-// with tag. Neither given (--force-new-deployment alone) keeps the image.
-func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, container, image, tag string) (plan, error) {
-	i, err := imageref.Target(td, container)
-	if err != nil {
+// newPlan copies every registrable field of td (and its tags), or of file
+// when the service's task definition is code (nil: it is not), and applies
+// ch: the target container's image replaced or retagged, and the named
+// containers'. No change (--force-new-deployment alone) keeps the images.
+// The plan's container is the target, or with only named changes the first
+// named one.
+func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container string, ch imageref.Change) (plan, error) {
+	p := plan{current: td, input: registerInput(td, tags)}
+	if file != nil {
+		p.input = fromFile(file, td, tags)
+	}
+	cds := p.input.ContainerDefinitions
+	i, target := -1, -1
+	if names := ch.Names(); ch.Target().IsZero() && len(names) > 0 {
+		i = slices.IndexFunc(cds, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == names[0] })
+	}
+	if i < 0 {
+		var err error
+		if i, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: cds}, container); err != nil {
+			return plan{}, err
+		}
+		target = i
+	}
+	p.container = aws.ToString(cds[i].Name)
+	p.oldImage = aws.ToString(cds[i].Image)
+	for _, c := range td.ContainerDefinitions {
+		if aws.ToString(c.Name) == p.container {
+			p.oldImage = aws.ToString(c.Image) // what runs now, which the file may change
+		}
+	}
+	if err := ch.ApplyTo(cds, target); err != nil {
 		return plan{}, err
 	}
-	p := plan{current: td, container: aws.ToString(td.ContainerDefinitions[i].Name), input: registerInput(td, tags)}
-	p.oldImage = aws.ToString(td.ContainerDefinitions[i].Image)
-	if p.newImage, err = (imageref.Change{Image: image, Tag: tag}).Apply(p.oldImage); err != nil {
-		return plan{}, fmt.Errorf("container %s: %w", p.container, err)
+	p.newImage = aws.ToString(cds[i].Image)
+	p.changes = Diff(registerInput(td, tags), p.input)
+	for _, c := range cds {
+		img := aws.ToString(c.Image)
+		for _, cur := range td.ContainerDefinitions {
+			if aws.ToString(cur.Name) == aws.ToString(c.Name) && aws.ToString(cur.Image) != img {
+				p.images = append(p.images, result.ContainerPlan{Name: aws.ToString(c.Name), PreviousImage: aws.ToString(cur.Image), Image: img})
+			}
+		}
 	}
-	p.input.ContainerDefinitions[i].Image = aws.String(p.newImage)
 	return p, nil
 }
 
-// sameRevision reports whether registering want would give td again, with
-// tags: the comparison is made on registerInput's copy of td, so that what
-// ECS sets itself (ARN, revision, status, registeredAt...) does not count,
-// and on tags in any order.
-func sameRevision(td ecstypes.TaskDefinition, tags []ecstypes.Tag, want *ecs.RegisterTaskDefinitionInput) bool {
-	got := registerInput(td, tags)
-	w := *want
-	got.Tags, w.Tags = sortedTags(got.Tags), sortedTags(w.Tags)
-	return reflect.DeepEqual(got, &w)
+// fromFile is the input a task definition file registers: the file as it
+// is, with the family and the tags of the running revision where the file
+// names none, so that a file need not repeat them. The file's containers
+// are copied, since the plan changes an image.
+func fromFile(file *ecs.RegisterTaskDefinitionInput, td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	in := *file
+	in.ContainerDefinitions = slices.Clone(file.ContainerDefinitions)
+	if in.Family == nil {
+		in.Family = td.Family
+	}
+	if len(in.Tags) == 0 && len(tags) > 0 {
+		in.Tags = tags
+	}
+	return &in
 }
 
-func sortedTags(tags []ecstypes.Tag) []ecstypes.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := slices.Clone(tags)
-	slices.SortFunc(out, func(a, b ecstypes.Tag) int { return strings.Compare(aws.ToString(a.Key), aws.ToString(b.Key)) })
-	return out
+// RegisterInput is the input that registers td again, with tags: every
+// registrable field, none that ECS sets itself. init --export writes it.
+func RegisterInput(td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
+	return registerInput(td, tags)
+}
+
+// sameRevision reports whether registering want would give td again, with
+// tags: the comparison is Diff's, made on registerInput's copy of td, so
+// that what ECS sets itself (ARN, revision, status, registeredAt...), the
+// defaults it fills in (which a task definition file may leave out) and
+// the order of tags do not count.
+func sameRevision(td ecstypes.TaskDefinition, tags []ecstypes.Tag, want *ecs.RegisterTaskDefinitionInput) bool {
+	return len(Diff(registerInput(td, tags), want)) == 0
 }
 
 // errContainer is a config problem: the config does not say which container

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
@@ -65,7 +66,7 @@ func richTaskDef() ecstypes.TaskDefinition {
 // rewrite testdata/register-input.golden.json after a deliberate change.
 func TestPlanGolden(t *testing.T) {
 	tags := []ecstypes.Tag{{Key: aws.String("team"), Value: aws.String("platform")}}
-	p, err := newPlan(richTaskDef(), tags, "app", "", "2024-06-02")
+	p, err := newPlan(richTaskDef(), tags, nil, "app", imageref.Change{Tag: "2024-06-02"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestNewPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newPlan(tt.td, nil, tt.container, tt.image, tt.tag)
+			p, err := newPlan(tt.td, nil, nil, tt.container, imageref.Change{Image: tt.image, Tag: tt.tag})
 			if tt.wantErrContains != "" {
 				var ec *errContainer
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrContains) || !errors.As(err, &ec) {

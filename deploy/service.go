@@ -13,6 +13,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
@@ -32,7 +33,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	if err != nil {
 		return sr.fail(failure.StageRegister, "", err)
 	}
-	p, err := newPlan(td, tags, sr.s.Container, o.Image, o.Tag)
+	p, err := newPlan(td, tags, o.TaskDefinitions[sr.s.Name], sr.s.Container, imageref.Change{Image: o.Image, Tag: o.Tag, Images: o.Images, Tags: o.Tags})
 	if err != nil {
 		var ec *errContainer
 		if errors.As(err, &ec) {
@@ -42,7 +43,7 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	}
 	planned := event.Planned{
 		Service: sr.s.Name, Container: p.container, OldImage: p.oldImage, NewImage: p.newImage,
-		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun,
+		CurrentTaskDef: cur, Reused: !p.changed(), DryRun: o.DryRun, Changes: p.changes,
 	}
 	if !p.changed() {
 		planned.NewTaskDef = cur
@@ -54,11 +55,11 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 				return sr.fail(failure.StageRegister, "", err)
 			}
 		}
-		sr.res.Plan = planResult(planned)
+		sr.res.Plan = planResult(planned, p.images)
 		sr.emit(planned)
 		return nil
 	}
-	sr.res.Plan = planResult(planned)
+	sr.res.Plan = planResult(planned, p.images)
 	sr.emit(planned)
 
 	next := cur
@@ -396,10 +397,18 @@ func reasonOf(d ecstypes.Deployment) string {
 	return progressOf(d)
 }
 
-// planResult is the document's record of planned.
-func planResult(planned event.Planned) *result.Plan {
+// planResult is the document's record of planned, with the other
+// containers whose image changes (several named in one run).
+func planResult(planned event.Planned, images []result.ContainerPlan) *result.Plan {
+	containers := []result.ContainerPlan{{Name: planned.Container, PreviousImage: planned.OldImage, Image: planned.NewImage}}
+	for _, c := range images {
+		if c.Name != planned.Container {
+			containers = append(containers, c)
+		}
+	}
 	return &result.Plan{
 		CurrentTaskDefinition: planned.CurrentTaskDef, TaskDefinition: planned.NewTaskDef, Reused: planned.Reused,
-		Containers: []result.ContainerPlan{{Name: planned.Container, PreviousImage: planned.OldImage, Image: planned.NewImage}},
+		Containers: containers,
+		Changes:    planned.Changes,
 	}
 }

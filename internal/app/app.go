@@ -97,6 +97,8 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 		Action:               unknownCommand,
 		Commands: []*cli.Command{
 			deployCommand(d),
+			planCommand(d),
+			renderCommand(d),
 			preflightCommand(d),
 			waitCommand(d),
 			continueCommand(d),

@@ -38,25 +38,27 @@ func deployCommand(d deps) *cli.Command {
 		Name:  "deploy",
 		Usage: "deploy a new image (or force a new deployment), follow it, verify health, roll back on failure",
 		Description: `Runs preflight, registers a task-definition revision that differs only in the target
-container's image, updates the service, follows that deployment to COMPLETED, FAILED or timeout,
+container's image (or, for a service with task_definition: in the config, the revision that file
+describes, with the image flags applied), updates the service, follows that deployment to COMPLETED, FAILED or timeout,
 verifies the health endpoints, and rolls back to the previous revision on failure.
 
 EXAMPLES:
    omdeploy deploy --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2
    omdeploy deploy --tag "$GITHUB_SHA" --service tech-gateway
+   omdeploy deploy --image app=repo/app:v2 --image worker=repo/worker:v2   # two containers, one revision
    omdeploy deploy --force-new-deployment           # same revision, fresh tasks
-   omdeploy deploy --tag v2 --dry-run               # show the change, write nothing`,
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: flagImage, Usage: "replace the target container's image with `REPO:TAG`"},
-			&cli.StringFlag{Name: flagTag, Usage: "replace only the tag of the current image with `TAG`"},
+   omdeploy deploy --tag v2 --dry-run               # show the change, write nothing
+   omdeploy deploy --tag v2 --dry-run --detailed-exitcode   # exit 8 when something would change`,
+		Flags: append(append(imageFlags("replace the target container's image with `REPO:TAG`", "replace only the tag of the current image with `TAG`"),
 			&cli.BoolFlag{Name: flagForceNew, Usage: "start a new deployment even when the task definition is unchanged"},
-			&cli.BoolFlag{Name: flagDryRun, Usage: "run the read-only preflight checks and print the plan (image per container, the revision that would be registered); write nothing"},
+			&cli.BoolFlag{Name: flagDryRun, Usage: "run the read-only preflight checks and print the plan (image per container, the revision that would be registered, the fields it changes); write nothing"},
+			detailedExitcodeFlag(),
 			&cli.BoolFlag{Name: flagSkipPreflight, Usage: "do not run the preflight checklist first"},
 			&cli.BoolFlag{Name: flagNoRollback, Usage: "leave a failed deployment as it is"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 			waitUntilFlag(),
-		}, engineFlags()...),
+		), engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
 	}, viewFlags, configFlags, awsFlags)
 }
@@ -65,10 +67,24 @@ EXAMPLES:
 // pipeline options, run one pipeline function, render.
 func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Result, error)) cli.ActionFunc {
 	return action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
-		res, err := fn(ctx, env.pipelineOptions(ctx, c))
+		if _, err := changeFlags(c); err != nil {
+			return env.fail(err)
+		}
+		opts := env.pipelineOptions(ctx, c)
+		if c.Command.Name == "deploy" { // wait and rollback register nothing: a broken file must not stop them
+			tds, err := taskDefinitions(env.services)
+			if err != nil {
+				return env.fail(err)
+			}
+			opts.Engine.TaskDefinitions = tds
+		}
+		res, err := fn(ctx, opts)
 		doc := env.document(err)
 		doc.Checks, doc.Services, doc.DryRun = res.Checks, res.Services, c.Bool(flagDryRun)
-		return env.finish(doc, err)
+		if !doc.DryRun {
+			return env.finish(doc, err) // --detailed-exitcode asks about a plan only
+		}
+		return env.finishDetailed(c, doc, err)
 	})
 }
 
@@ -76,6 +92,7 @@ func runPipeline(d deps, fn func(context.Context, pipeline.Options) (pipeline.Re
 // options; flags a command does not define read as their zero value.
 func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline.Options {
 	rep := env.reporter()
+	ch, _ := changeFlags(c) // the action has refused a malformed one
 	return pipeline.Options{
 		Config:   env.cfg,
 		Services: env.services,
@@ -88,8 +105,10 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			AllowInProgress: c.Bool(flagForce),
 		},
 		Engine: deploy.Options{
-			Image:              c.String(flagImage),
-			Tag:                c.String(flagTag),
+			Image:              ch.Image,
+			Tag:                ch.Tag,
+			Images:             ch.Images,
+			Tags:               ch.Tags,
 			ForceNewDeployment: c.Bool(flagForceNew),
 			DryRun:             c.Bool(flagDryRun),
 			NoRollback:         c.Bool(flagNoRollback),

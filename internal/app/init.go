@@ -34,16 +34,24 @@ declare the routes the service really serves.
 EXAMPLES:
    omdeploy init
    omdeploy init --cluster omneuro-prod --service tech-gateway --service worker
-   omdeploy init --config deploy/prod.yaml --cluster prod --service api --force`,
+   omdeploy init --config deploy/prod.yaml --cluster prod --service api --force
+   omdeploy init --export --cluster prod --service api   # api.taskdef.json, for task_definition:`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: flagCluster, Usage: "read the --service services from ECS `CLUSTER`"},
-			&cli.BoolFlag{Name: flagForce, Usage: "overwrite an existing config file"},
+			&cli.BoolFlag{Name: flagForce, Usage: "overwrite an existing config file (with --export: existing task definition files)"},
+			&cli.BoolFlag{Name: flagExport, Usage: "write each --service's live task definition to SERVICE.taskdef.json next to the config, for task_definition:, instead of the config"},
 		},
 		Action: action(d, false, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			path, cluster, names := str(c, flagConfig), c.String(flagCluster), strSlice(c, flagService)
 			if (cluster == "") != (len(names) == 0) {
 				return env.fail(failure.New(failure.StageConfig, "", "",
 					errors.New("init: --cluster and --service go together: name the cluster and each ECS service to read")))
+			}
+			if c.Bool(flagExport) {
+				if cluster == "" {
+					return env.fail(failure.New(failure.StageConfig, "", "", errors.New("init --export: name the --cluster and each --service to export")))
+				}
+				return runExport(ctx, c, env, cluster, names)
 			}
 			var cfg scaffold.Config
 			if cluster != "" {

@@ -66,6 +66,7 @@ type Planned struct {
 	NewTaskDef         string // the reused ARN; on a dry run that changes the image, "family:N" that would be registered; else "" (TaskDefinitionRegistered follows)
 	Reused             bool   // the new definition equals the current one
 	DryRun             bool
+	Changes            []result.Change // the new definition against the current one, field by field
 }
 
 // TaskDefinitionRegistered reports a new revision.

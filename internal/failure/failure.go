@@ -45,6 +45,7 @@ const (
 	ExitHealth      = 5
 	ExitRollback    = 6
 	ExitRelease     = 7
+	ExitChanges     = 8 // not a failure: plan or a dry run with --detailed-exitcode found changes
 	ExitInterrupted = 130
 )
 
@@ -58,7 +59,13 @@ const ExitCodeTable = `EXIT CODES:
    5    health verification failed
    6    rollback failed, or a service was left in an unknown state
    7    a release task (migration) failed; the service was not updated
+   8    plan (or deploy --dry-run) with --detailed-exitcode: there are changes to deploy
    130  interrupted`
+
+// ErrChanges is what a successful plan with --detailed-exitcode ends with
+// when a service's task definition would change: not a failure, but an
+// answer a pipeline asks for through the exit code (ExitChanges).
+var ErrChanges = errors.New("changes to deploy")
 
 // ErrUnknown marks a failure whose outcome omdeploy could not learn: a
 // write whose answer was lost and could not be read back, a deployment
@@ -171,6 +178,9 @@ func ExitCode(err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted
+	}
+	if errors.Is(err, ErrChanges) {
+		return ExitChanges
 	}
 	fes := All(err)
 	if len(fes) == 0 {

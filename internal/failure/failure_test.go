@@ -31,6 +31,7 @@ func TestExitCode(t *testing.T) {
 		{"worst of joined", errors.Join(New(StageRollout, "a", "", boom), New(StageRollback, "b", "", boom), New(StageHealth, "c", "", boom)), ExitRollback},
 		{"unknown rollout", New(StageRollout, "s", "", fmt.Errorf("%w: no read", ErrUnknown)), ExitRollback},
 		{"unknown update beside a health failure", errors.Join(New(StageHealth, "a", "", boom), New(StageUpdate, "b", "", fmt.Errorf("%w: lost", ErrUnknown))), ExitRollback},
+		{"changes present", fmt.Errorf("plan: %w", ErrChanges), ExitChanges},
 		{"interrupt wins", errors.Join(New(StageRollback, "a", "", boom), New(StageRollout, "b", "", context.Canceled)), ExitInterrupted},
 	}
 	for _, tt := range tests {

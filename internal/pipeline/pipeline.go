@@ -125,7 +125,7 @@ func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
 		AllowInProgress: opts.Preflight.AllowInProgress,
 		// The images the engine will register, so images.exist checks
 		// those and not the ones running now.
-		Change:   imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag},
+		Change:   imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag, Images: opts.Engine.Images, Tags: opts.Engine.Tags},
 		Registry: opts.Preflight.Registry,
 		Reporter: opts.Reporter,
 		Logger:   opts.Logger,

@@ -37,8 +37,12 @@ func (v textView) eventText(e event.Event) string {
 		if e.NewTaskDef != "" {
 			what = shortARN(e.NewTaskDef) + " (running " + shortARN(e.CurrentTaskDef) + ")"
 		}
-		return fmt.Sprintf("%s%s %s: container %s image %s -> %s",
+		line := fmt.Sprintf("%s%s %s: container %s image %s -> %s",
 			prefix(e.Service), verb, what, e.Container, e.OldImage, e.NewImage)
+		if e.DryRun { // a deploy's line says what it changes; a plan's says how
+			line += v.diffText(e.Changes)
+		}
+		return line
 	case event.TaskDefinitionRegistered:
 		return prefix(e.Service) + "registered " + e.ARN
 	case event.DeploymentStarted:

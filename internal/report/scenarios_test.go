@@ -160,8 +160,37 @@ func configError() scenario {
 	return scenario{name: "config-error", doc: newDoc("deploy", nil, nil, err, 3*time.Millisecond), err: err}
 }
 
+// planChanges is `omdeploy plan`: the revision tech-gateway would register
+// changes its image, an environment variable, a secret reference and the
+// task's CPU, and adds a sidecar.
+func planChanges() scenario {
+	events, checks := passChecks()
+	changes := []result.Change{
+		{Path: "containerDefinitions[+sidecar]", New: `{"essential":true,"image":"busybox:1","name":"sidecar"}`},
+		{Path: "containerDefinitions[app].environment[LOG_LEVEL]", Old: "info", New: "debug"},
+		{Path: "containerDefinitions[app].image", Old: "repo/gateway:1.4.0", New: "repo/gateway:1.5.0"},
+		{Path: "containerDefinitions[app].secrets[DB_PASSWORD]", Old: "/prod/db-password", New: "/prod/db-password-v2"},
+		{Path: "cpu", Old: "512", New: "1024"},
+		{Path: "tags[-legacy]", Old: "yes"},
+	}
+	events = append(events,
+		event.StageStarted{Service: "tech-gateway", Stage: failure.StageRegister},
+		event.Planned{Service: "tech-gateway", Container: "app", OldImage: "repo/gateway:1.4.0", NewImage: "repo/gateway:1.5.0",
+			CurrentTaskDef: arnGateway41, NewTaskDef: "tech-gateway:42", DryRun: true, Changes: changes},
+		event.ServiceFinished{Service: "tech-gateway", OK: true, Stage: failure.StageDone},
+	)
+	services := []result.Service{{
+		Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway", PreviousTaskDefinition: arnGateway41, Stage: failure.StageDone,
+		Plan: &result.Plan{CurrentTaskDefinition: arnGateway41, TaskDefinition: "tech-gateway:42",
+			Containers: []result.ContainerPlan{{Name: "app", PreviousImage: "repo/gateway:1.4.0", Image: "repo/gateway:1.5.0"}}, Changes: changes},
+	}}
+	doc := newDoc("plan", checks, services, nil, 2*time.Second)
+	doc.DryRun = true
+	return scenario{name: "plan-changes", events: events, doc: doc}
+}
+
 func allScenarios() []scenario {
-	return []scenario{deploySuccess(), deployRollback(), preflightFailure(), configError()}
+	return []scenario{deploySuccess(), deployRollback(), preflightFailure(), configError(), planChanges()}
 }
 
 // newDoc builds a scenario's document the way the command layer does.

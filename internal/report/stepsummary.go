@@ -21,6 +21,7 @@ func stepSummary(doc result.Document, failures []event.Failure, cat catalogue) s
 		fmt.Fprintf(&b, "### ❌ omdeploy %s failed at stage %s (exit code %d) after %s\n\n", doc.Command, doc.Stage, doc.ExitCode, roundDuration(doc.Duration))
 	}
 	summaryServices(&b, doc)
+	summaryDiff(&b, doc)
 	summaryHealth(&b, doc)
 	summaryChecks(&b, doc, cat)
 	summaryFailures(&b, failures, cat)

@@ -64,7 +64,11 @@ func Summary(d result.Document) string {
 		}
 	}
 	if d.OK && d.DryRun {
-		fmt.Fprintf(&b, "%s --dry-run: ok, nothing was changed (%s)\n", d.Command, roundDuration(d.Duration))
+		what := d.Command + " --dry-run"
+		if d.Command == "plan" { // a dry run by definition
+			what = d.Command
+		}
+		fmt.Fprintf(&b, "%s: ok, nothing was changed (%s)\n", what, roundDuration(d.Duration))
 	} else if d.OK {
 		fmt.Fprintf(&b, "%s: ok (%s)\n", d.Command, roundDuration(d.Duration))
 	} else {
@@ -92,4 +96,10 @@ func planText(b *strings.Builder, p *result.Plan) {
 		return
 	}
 	fmt.Fprintf(b, "  would register: %s (current %s)\n", p.TaskDefinition, shortARN(p.CurrentTaskDefinition))
+	// Uncoloured: the summary is the text a person pastes; the progress
+	// line on stderr shows the same diff in colour on a terminal.
+	b.WriteString(strings.TrimPrefix(strings.ReplaceAll(textView{}.diffText(p.Changes), "\n    ", "\n  "), "\n"))
+	if len(p.Changes) > 0 {
+		b.WriteString("\n")
+	}
 }

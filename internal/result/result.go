@@ -168,9 +168,8 @@ type Service struct {
 	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
 }
 
-// Plan is the revision a deploy uses and the images it changes. It is the
-// image-and-revision part of a plan; a field-level diff of the task
-// definition joins it as another field.
+// Plan is the revision a deploy uses, the images it changes and, field by
+// field, how that revision differs from the one running.
 type Plan struct {
 	// CurrentTaskDefinition is the ARN the service runs now.
 	CurrentTaskDefinition string `json:"current_task_definition"`
@@ -183,6 +182,22 @@ type Plan struct {
 	Reused bool `json:"reused"`
 	// Containers are the containers whose image the deploy sets.
 	Containers []ContainerPlan `json:"containers"`
+	// Changes are the fields the new revision changes, normalised so that
+	// defaults, order and unset-versus-empty never show; empty when the
+	// revision is reused.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Change is one field of the task definition that a deploy changes. Path
+// uses the API's JSON field names, with list elements named by their name
+// or key: "cpu", "containerDefinitions[app].environment[LOG_LEVEL]";
+// "[+name]" is an element added, "[-name]" one removed. Old and New are the
+// values as text (JSON for a structure); "" is unset. Secrets show their
+// valueFrom references, never values.
+type Change struct {
+	Path string `json:"path"`
+	Old  string `json:"old,omitempty"`
+	New  string `json:"new,omitempty"`
 }
 
 // ContainerPlan is one container's image before and after.

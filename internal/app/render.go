@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/urfave/cli/v2"
+
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
+)
+
+func renderCommand(d deps) *cli.Command {
+	return withGlobal(&cli.Command{
+		Name:  "render",
+		Usage: "print the task definition JSON a deploy would register from a service's task_definition file",
+		Description: `Reads the service's task_definition: file (strictly, with ${VAR} expanded), applies --image or
+--tag to the target container, and prints the RegisterTaskDefinition input as JSON, with the API's
+field names. It calls no AWS API: when the file names no family or tags, a deploy takes those
+of the running revision.
+
+EXAMPLES:
+   omdeploy render --service api
+   omdeploy render --service api --tag "$GITHUB_SHA" > taskdef.json`,
+		Flags: imageFlags("render the target container's image as `REPO:TAG`", "render only a new tag, `TAG`, of the file's image"),
+		Action: action(d, true, func(_ context.Context, c *cli.Context, env *runEnv) error {
+			if len(env.services) != 1 {
+				return env.fail(failure.New(failure.StageConfig, "", "", errors.New("render: name one service with --service")))
+			}
+			s := env.services[0]
+			if s.TaskDefinition == "" {
+				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, fmt.Errorf(
+					"render: service %s has no task_definition: file in the config; omdeploy init --export writes one", s.Name)))
+			}
+			ch, err := changeFlags(c)
+			if err != nil {
+				return env.fail(err)
+			}
+			if ch.Image != "" && ch.Tag != "" {
+				return env.fail(failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both")))
+			}
+			tds, err := taskDefinitions(env.services)
+			if err != nil {
+				return env.fail(err)
+			}
+			in := tds[s.Name]
+			target := -1
+			if !ch.Target().IsZero() {
+				if target, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition), ContainerDefinitions: in.ContainerDefinitions}, s.Container); err != nil {
+					return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
+				}
+			}
+			if err := ch.ApplyTo(in.ContainerDefinitions, target); err != nil {
+				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
+			}
+			b, err := taskdef.Marshal(in)
+			if err != nil {
+				return env.fail(err)
+			}
+			_, err = c.App.Writer.Write(b)
+			return err
+		}),
+	}, configFlags)
+}
