@@ -329,7 +329,9 @@ func (r *runner) lookupECR(ctx context.Context, ref imageref.Ref, loc imageref.E
 		return registry.Manifest{}, imageVerdict{status: event.StatusWarn, runbookID: id, vars: map[string]string{"region": loc.Region, "profile": r.profile()},
 			text: fmt.Sprintf("could not check %s in ECR repository %s (%s): ecr:BatchGetImage: %s", what, ref.Repository, loc.Region, errCode(err))}
 	}
-	for _, f := range out.Failures {
+	// One image is asked for, so at most one failure comes back.
+	if len(out.Failures) > 0 {
+		f := out.Failures[0]
 		if f.FailureCode == failureImageNotFound || f.FailureCode == failureTagNotDigest {
 			return registry.Manifest{}, imageVerdict{status: event.StatusFail, runbookID: runbook.ImageMissing, vars: ecrVars(ref, loc, full),
 				text: fmt.Sprintf("%s not found in ECR repository %s (account %s, %s)", what, ref.Repository, loc.Account, loc.Region)}

@@ -65,10 +65,10 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"token":"anon-token"}`)
 		return
 	}
-	repo, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v2/"), "/")
+	repo, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v2/"), "/")
 	sub, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v2/"+repo+"/"), "/")
 	repo += "/" + sub
-	rest = strings.TrimPrefix(r.URL.Path, "/v2/"+repo+"/")
+	rest := strings.TrimPrefix(r.URL.Path, "/v2/"+repo+"/")
 	switch {
 	case flaky:
 		http.Error(w, "try later", http.StatusServiceUnavailable)
