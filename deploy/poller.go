@@ -150,75 +150,22 @@ func (p *poller) stop() {
 }
 
 func (p *poller) loop(ctx context.Context) {
-	policy := p.ps.policy
-	clk := p.ps.clk
-	// New subscriptions wake the loop for a prompt first look, but polls
-	// stay at least minGap apart, so services starting together share one.
-	minGap := policy.Interval / 5
-	var interval time.Duration
-	failures := 0
-	for {
-		select {
-		case <-p.wake: // subscriptions made so far are in this poll
-		default:
-		}
-		subs := p.watching()
-		if subs == nil {
-			return
-		}
-		last := clk.Now()
-		ok, calls := p.poll(ctx, subs)
-		if ctx.Err() != nil {
-			p.stop()
-			return
-		}
-		now := clk.Now()
-		var wait time.Duration
-		if ok {
-			failures = 0
-			interval = policy.next(interval, p.young(now), calls)
-			wait = policy.jitter(interval)
-		} else {
-			failures++
-			wait = policy.jitter(policy.backoff(failures))
-		}
-		for _, s := range subs {
-			for _, t := range []time.Time{s.deadline, s.giveUp} {
-				if left := t.Sub(now); left > 0 && left < wait {
-					wait = left
-				}
+	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, pollSource{
+		next: func() ([]pollWindow, func(context.Context) (bool, int)) {
+			subs := p.watching()
+			if subs == nil {
+				return nil, nil
 			}
-			// Past its deadline a watcher needs one good read before
-			// giveUp: ask a few times in the grace, not once at its end.
-			if !now.Before(s.deadline) {
-				wait = min(wait, max(s.giveUp.Sub(s.deadline)/4, policy.Interval/5))
+			windows := make([]pollWindow, len(subs))
+			for i, s := range subs {
+				windows[i] = pollWindow{s.deadline, s.giveUp}
 			}
-		}
-		for {
-			t := clk.NewTimer(wait)
-			var woken bool
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				p.stop()
-				return
-			case <-t.C():
-			case <-p.wake:
-				t.Stop()
-				woken = true
-			}
-			if !woken {
-				break
-			}
-			if p.watching() == nil { // the last watcher left
-				return
-			}
-			interval = 0
-			if wait = last.Add(minGap).Sub(clk.Now()); wait <= 0 {
-				break
-			}
-		}
-	}
+			return windows, func(ctx context.Context) (bool, int) { return p.poll(ctx, subs) }
+		},
+		young:    p.young,
+		stop:     p.stop,
+		watching: func() bool { return p.watching() != nil },
+	})
 }
 
 // poll describes every watched service, 10 per call, and delivers the

@@ -139,67 +139,24 @@ func (p *sdPoller) stop() {
 	p.running = false
 }
 
-// loop is poller.loop's schedule for service deployments.
+// loop follows the service deployments on the legacy poller's schedule.
 func (p *sdPoller) loop(ctx context.Context) {
-	policy, clk := p.ps.policy, p.ps.clk
-	minGap := policy.Interval / 5
-	var interval time.Duration
-	failures := 0
-	for {
-		select {
-		case <-p.wake:
-		default:
-		}
-		subs := p.watching()
-		if subs == nil {
-			return
-		}
-		last := clk.Now()
-		ok, calls := p.poll(ctx, subs)
-		if ctx.Err() != nil {
-			p.stop()
-			return
-		}
-		now := clk.Now()
-		var wait time.Duration
-		if ok {
-			failures = 0
-			interval = policy.next(interval, p.young(now), calls)
-			wait = policy.jitter(interval)
-		} else {
-			failures++
-			wait = policy.jitter(policy.backoff(failures))
-		}
-		for _, s := range subs {
-			if left := s.deadline.Sub(now); left > 0 && left < wait {
-				wait = left
+	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, pollSource{
+		next: func() ([]pollWindow, func(context.Context) (bool, int)) {
+			subs := p.watching()
+			if subs == nil {
+				return nil, nil
 			}
-		}
-		for {
-			t := clk.NewTimer(wait)
-			woken := false
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				p.stop()
-				return
-			case <-t.C():
-			case <-p.wake:
-				t.Stop()
-				woken = true
+			windows := make([]pollWindow, len(subs))
+			for i, s := range subs {
+				windows[i] = pollWindow{s.deadline, s.giveUp}
 			}
-			if !woken {
-				break
-			}
-			if p.watching() == nil {
-				return
-			}
-			interval = 0
-			if wait = last.Add(minGap).Sub(clk.Now()); wait <= 0 {
-				break
-			}
-		}
-	}
+			return windows, func(ctx context.Context) (bool, int) { return p.poll(ctx, subs) }
+		},
+		young:    p.young,
+		stop:     p.stop,
+		watching: func() bool { return p.watching() != nil },
+	})
 }
 
 // poll describes every followed service deployment, 20 per call.
