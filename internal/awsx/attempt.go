@@ -88,7 +88,10 @@ func (e *noResend) RetryableError() bool { return false }
 // attemptMiddleware sits in the Finalize step right after the SDK's retry
 // middleware, so it runs once per attempt: it gives the attempt its
 // deadline and decides whether a failed write attempt may be re-sent.
-type attemptMiddleware struct{ t Timeouts }
+type attemptMiddleware struct {
+	t            Timeouts
+	resendWrites bool // Options.ResendWrites
+}
 
 func (attemptMiddleware) ID() string { return "omdeploy.AttemptTimeout" }
 
@@ -108,7 +111,7 @@ func (m attemptMiddleware) HandleFinalize(ctx context.Context, in middleware.Fin
 	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
 		err = &AttemptTimeoutError{Operation: op, After: d}
 	}
-	if write && !resendable(err) {
+	if write && !m.resendWrites && !resendable(err) {
 		err = &noResend{err}
 	}
 	return out, md, err
@@ -116,8 +119,8 @@ func (m attemptMiddleware) HandleFinalize(ctx context.Context, in middleware.Fin
 
 // addAttemptMiddleware installs attemptMiddleware after "Retry", or last in
 // Finalize for a stack without retries.
-func addAttemptMiddleware(t Timeouts) func(*middleware.Stack) error {
-	m := attemptMiddleware{t: t.withDefaults()}
+func addAttemptMiddleware(t Timeouts, resendWrites bool) func(*middleware.Stack) error {
+	m := attemptMiddleware{t: t.withDefaults(), resendWrites: resendWrites}
 	return func(s *middleware.Stack) error {
 		if _, ok := s.Finalize.Get("Retry"); ok {
 			return s.Finalize.Insert(m, "Retry", middleware.After)

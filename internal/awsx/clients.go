@@ -30,6 +30,13 @@ type Options struct {
 
 	// Timeouts bound each attempt of every call the clients make.
 	Timeouts Timeouts
+
+	// ResendWrites lets the SDK re-send a write whose answer was lost, as
+	// it does by default. omdeploy's own runs never set it: they read the
+	// outcome back instead of risking a second migration or revision. Test
+	// fixtures against an emulator set it, since a lost answer there is
+	// noise, not what the test is about.
+	ResendWrites bool
 }
 
 // Region sources reported by the aws.region check.
@@ -93,7 +100,7 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 func New(cfg aws.Config, opts Options) *Clients {
 	// Every client of the run, in any region, gets the per-attempt deadlines.
 	cfg = cfg.Copy()
-	cfg.APIOptions = append(cfg.APIOptions, addAttemptMiddleware(opts.Timeouts))
+	cfg.APIOptions = append(cfg.APIOptions, addAttemptMiddleware(opts.Timeouts, opts.ResendWrites))
 	c := &Clients{
 		Config: cfg, Region: cfg.Region, RegionSource: opts.RegionSource, Profile: opts.Profile,
 		endpoint: opts.EndpointURL,

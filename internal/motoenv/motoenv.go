@@ -9,12 +9,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
@@ -50,24 +48,16 @@ func CheckLoopback(endpoint string) error {
 
 // Clients returns the real SDK clients in Region with dummy static
 // credentials, sending every call to endpoint (moto, or a proxy in front of
-// it), so nothing in the credential chain can reach a real account.
+// it), so nothing in the credential chain can reach a real account. They
+// re-send a write whose answer was lost (awsx.Options.ResendWrites): moto
+// drops a connection now and then, and a fixture is not the place where
+// omdeploy's read-back of a lost write is tested (the fault tests are).
 func Clients(endpoint string) *awsx.Clients {
-	return ClientsWith(endpoint, awsx.Timeouts{})
-}
-
-// ClientsWith is Clients with per-attempt deadlines other than the defaults,
-// for tests that make calls hang.
-func ClientsWith(endpoint string, t awsx.Timeouts) *awsx.Clients {
 	cfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		// moto closes idle connections whenever it likes; a write sent on
-		// one as it closes is an ambiguous write that omdeploy's clients
-		// rightly do not re-send, which would fail a fixture at random.
-		// A connection per call costs nothing on loopback.
-		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true }),
 	}
-	return awsx.New(cfg, awsx.Options{RegionSource: awsx.RegionFromFlag, EndpointURL: endpoint, Timeouts: t})
+	return awsx.New(cfg, awsx.Options{RegionSource: awsx.RegionFromFlag, EndpointURL: endpoint, ResendWrites: true})
 }
 
 // Unique returns prefix plus a random suffix, because every test package
