@@ -11,8 +11,10 @@ targets=(
 	./config/:FuzzParse
 	./config/:FuzzExpand
 	./internal/imageref/:FuzzImage
+	./internal/imageref/:FuzzParseChange
 	./internal/registry/:FuzzParseManifest
 	./internal/secretref/:FuzzParse
+	./internal/taskdef/:FuzzParse
 	./healthcheck/:FuzzClassify
 	./healthcheck/:FuzzRedact
 )
