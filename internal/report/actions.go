@@ -18,6 +18,11 @@ import (
 type actionsLog struct {
 	cat  catalogue
 	open bool // a ::group:: is open
+	// diagnosed holds each service's last diagnosis, so that its failure's
+	// annotation can say in one line why the tasks stopped: the annotation
+	// is what a person sees first, and "read the log lines above" is not
+	// an answer there.
+	diagnosed map[string]event.Diagnosis
 }
 
 // before writes what goes ahead of e's line; a nil receiver writes nothing.
@@ -47,7 +52,18 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 	switch e := e.(type) {
 	case event.Failure:
 		title := "omdeploy: " + failedTitle(e, a.cat)
-		b.WriteString(workflowCommand("error", title, failureMessage(e, a.cat)))
+		msg := failureMessage(e, a.cat)
+		if d, ok := a.diagnosed[e.Service]; ok {
+			if line := causeLine(d); line != "" {
+				msg = "Cause: " + line + "\n\n" + msg
+			}
+		}
+		b.WriteString(workflowCommand("error", title, msg))
+	case event.Diagnosis:
+		if a.diagnosed == nil {
+			a.diagnosed = map[string]event.Diagnosis{}
+		}
+		a.diagnosed[e.Service] = e
 	case event.CheckFinished:
 		kind := map[string]string{event.StatusFail: "error", event.StatusWarn: "warning"}[e.Status]
 		if kind == "" {
@@ -72,7 +88,7 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
 	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
-		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
+		event.ServiceEvent, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
 		event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Annotations are for what needs a person: failures and warnings.
 	}
@@ -117,6 +133,33 @@ func failureMessage(f event.Failure, cat catalogue) string {
 		msg += "\n\nSee: omdeploy runbook " + f.RunbookID
 	}
 	return msg
+}
+
+// causeLine says in one line why a failed deployment's first stopped task
+// stopped: its reason, the first container that exited non-zero (or the
+// first with a reason), and that container's last log line.
+func causeLine(d event.Diagnosis) string {
+	if len(d.Tasks) == 0 {
+		return ""
+	}
+	t := d.Tasks[0]
+	line := "task " + t.TaskID + " stopped: " + t.StoppedReason
+	for _, c := range t.Containers {
+		if (c.ExitCode == nil || *c.ExitCode == 0) && c.Reason == "" {
+			continue
+		}
+		switch {
+		case c.ExitCode != nil:
+			line += fmt.Sprintf("; container %s exited %d", c.Name, *c.ExitCode)
+		default:
+			line += fmt.Sprintf("; container %s: %s", c.Name, c.Reason)
+		}
+		if n := len(c.LogLines); n > 0 {
+			line += ": " + c.LogLines[n-1]
+		}
+		break
+	}
+	return line
 }
 
 // workflowCommand formats ::kind title=…::message with the runner's escaping.

@@ -130,6 +130,13 @@ func deployRollback() scenario {
 		Name: "tech-gateway", Cluster: "omneuro-prod", Service: "tech-gateway",
 		PreviousTaskDefinition: arnGateway41, TaskDefinition: arnGateway42, DeploymentID: "ecs-svc/3333", RolloutState: "FAILED",
 		RolledBack: true, Stage: failure.StageRollout, Error: msg,
+		Diagnosis: &result.Diagnosis{Service: "tech-gateway", Summary: "3 tasks of the new deployment stopped", Tasks: []result.StoppedTask{{
+			TaskID: "5e1c", StoppedReason: "Essential container in task exited", RunbookID: "rollout.app-exit",
+			Containers: []result.StoppedContainer{{
+				Name: "app", ExitCode: &exit1, LogGroup: "/ecs/tech-gateway",
+				LogLines: []string{"listening on :8080", "FATAL: DATABASE_URL is not set"},
+			}},
+		}}},
 	}}
 	return scenario{name: "deploy-rollback", events: events, doc: newDoc("deploy", checks, services, err, 4*time.Minute+12*time.Second), err: err}
 }

@@ -25,6 +25,7 @@ func stepSummary(doc result.Document, failures []event.Failure, cat catalogue) s
 	summaryHealth(&b, doc)
 	summaryChecks(&b, doc, cat)
 	summaryFailures(&b, failures, cat)
+	summaryDiagnoses(&b, doc)
 	return b.String()
 }
 
@@ -131,6 +132,45 @@ func summaryFailures(b *strings.Builder, failures []event.Failure, cat catalogue
 		if f.RunbookID != "" {
 			fmt.Fprintf(b, "See `omdeploy runbook %s`.\n\n", f.RunbookID)
 		}
+	}
+}
+
+// summaryDiagnoses shows, per failed service, why its new tasks stopped:
+// each task's reason and stop code, each container's exit code, and the
+// last log lines, folded, since they can be long.
+func summaryDiagnoses(b *strings.Builder, doc result.Document) {
+	for _, s := range doc.Services {
+		d := s.Diagnosis
+		if d == nil || len(d.Tasks) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "<details><summary>%s: %s</summary>\n\n", cell(s.Name), cell(d.Summary))
+		for _, t := range d.Tasks {
+			fmt.Fprintf(b, "- task %s stopped: %s", code(t.TaskID), cell(t.StoppedReason))
+			if t.StopCode != "" {
+				fmt.Fprintf(b, " (%s)", code(t.StopCode))
+			}
+			b.WriteString("\n")
+			for _, c := range t.Containers {
+				exit := "never ran"
+				if c.ExitCode != nil {
+					exit = fmt.Sprintf("exit code %d", *c.ExitCode)
+				}
+				fmt.Fprintf(b, "  - container %s: %s", code(c.Name), exit)
+				if c.Reason != "" {
+					fmt.Fprintf(b, ", %s", cell(c.Reason))
+				}
+				b.WriteString("\n")
+				switch {
+				case len(c.LogLines) > 0:
+					fmt.Fprintf(b, "\n  Last %d log lines (%s):\n\n", len(c.LogLines), code(c.LogGroup))
+					b.WriteString(fenced(strings.Join(c.LogLines, "\n")))
+				case c.LogError != "":
+					fmt.Fprintf(b, "  (log lines not read: %s)\n", cell(c.LogError))
+				}
+			}
+		}
+		b.WriteString("</details>\n\n")
 	}
 }
 
