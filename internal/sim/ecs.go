@@ -221,17 +221,9 @@ func (s *Sim) DeregisterTaskDefinition(ctx context.Context, in *ecs.DeregisterTa
 func (s *Sim) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.call(ctx, "UpdateService"); err != nil {
-		return nil, err
-	}
-	c, err := s.cluster(in.Cluster)
+	svc, err := s.calledOn(ctx, s.call, "UpdateService", in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	s.advance()
-	svc := c.services[lastSegment(aws.ToString(in.Service))]
-	if svc == nil {
-		return nil, apiError("ServiceNotFoundException", "Service not found.")
 	}
 	if svc.deleted {
 		return nil, apiError("ServiceNotActiveException", "Service was not ACTIVE.")
@@ -265,18 +257,11 @@ func (s *Sim) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, _ .
 func (s *Sim) DeleteService(ctx context.Context, in *ecs.DeleteServiceInput, _ ...func(*ecs.Options)) (*ecs.DeleteServiceOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.call(ctx, "DeleteService"); err != nil {
-		return nil, err
-	}
-	c, err := s.cluster(in.Cluster)
+	svc, err := s.calledOn(ctx, s.call, "DeleteService", in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
 	}
-	s.advance()
-	svc := c.services[lastSegment(aws.ToString(in.Service))]
 	switch {
-	case svc == nil:
-		return nil, apiError("ServiceNotFoundException", "Service not found.")
 	case svc.deleted:
 		return nil, apiError("ServiceNotActiveException", "Service was not ACTIVE.")
 	case svc.desired > 0 && !aws.ToBool(in.Force):

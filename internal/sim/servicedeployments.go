@@ -593,17 +593,9 @@ func (s *Sim) DescribeServiceDeployments(ctx context.Context, in *ecs.DescribeSe
 func (s *Sim) ListServiceDeployments(ctx context.Context, in *ecs.ListServiceDeploymentsInput, _ ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.sdCall(ctx, "ListServiceDeployments"); err != nil {
-		return nil, err
-	}
-	c, err := s.cluster(in.Cluster)
+	svc, err := s.calledOn(ctx, s.sdCall, "ListServiceDeployments", in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	s.advance()
-	svc := c.services[lastSegment(aws.ToString(in.Service))]
-	if svc == nil {
-		return nil, apiError("ServiceNotFoundException", "Service not found.")
 	}
 	limit := 20
 	if in.MaxResults != nil && *in.MaxResults > 0 {
@@ -617,7 +609,7 @@ func (s *Sim) ListServiceDeployments(ctx context.Context, in *ecs.ListServiceDep
 		case in.CreatedAt != nil && in.CreatedAt.Before != nil && !sd.created.Before(*in.CreatedAt.Before):
 		case len(out.ServiceDeployments) < limit:
 			b := ecstypes.ServiceDeploymentBrief{
-				ServiceDeploymentArn: aws.String(sd.arn), ServiceArn: aws.String(svc.arn), ClusterArn: aws.String(c.arn),
+				ServiceDeploymentArn: aws.String(sd.arn), ServiceArn: aws.String(svc.arn), ClusterArn: aws.String(svc.cluster.arn),
 				CreatedAt: aws.Time(sd.created), StartedAt: aws.Time(sd.created), Status: sd.status,
 				StatusReason: aws.String(sd.reason), TargetServiceRevisionArn: aws.String(sd.targetRev),
 			}

@@ -125,6 +125,25 @@ func (s *Sim) ThrottleFor(action string, d time.Duration) {
 
 // call counts an API call and says whether it fails: the context is done,
 // as the SDK would report, or the action is throttled. s.mu is held.
+// calledOn is how a call on one service starts, with s.mu held: the
+// call's scripted faults (through call), its cluster, time moved on, then
+// the service, which ECS reports missing as ServiceNotFoundException.
+func (s *Sim) calledOn(ctx context.Context, call func(context.Context, string) error, action string, cluster, name *string) (*service, error) {
+	if err := call(ctx, action); err != nil {
+		return nil, err
+	}
+	c, err := s.cluster(cluster)
+	if err != nil {
+		return nil, err
+	}
+	s.advance()
+	svc := c.services[lastSegment(aws.ToString(name))]
+	if svc == nil {
+		return nil, apiError("ServiceNotFoundException", "Service not found.")
+	}
+	return svc, nil
+}
+
 func (s *Sim) call(ctx context.Context, action string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("operation error %s: %w", action, err)
