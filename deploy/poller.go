@@ -100,6 +100,8 @@ func (p *poller) subscribe(ctx context.Context, service string, deadline, giveUp
 	return s
 }
 
+func (s *subscription) window() pollWindow { return pollWindow{s.deadline, s.giveUp} }
+
 func (s *subscription) cancel() {
 	s.once.Do(func() { close(s.done) })
 	s.p.mu.Lock()
@@ -150,22 +152,7 @@ func (p *poller) stop() {
 }
 
 func (p *poller) loop(ctx context.Context) {
-	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, pollSource{
-		next: func() ([]pollWindow, func(context.Context) (bool, int)) {
-			subs := p.watching()
-			if subs == nil {
-				return nil, nil
-			}
-			windows := make([]pollWindow, len(subs))
-			for i, s := range subs {
-				windows[i] = pollWindow{s.deadline, s.giveUp}
-			}
-			return windows, func(ctx context.Context) (bool, int) { return p.poll(ctx, subs) }
-		},
-		young:    p.young,
-		stop:     p.stop,
-		watching: func() bool { return p.watching() != nil },
-	})
+	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, sourceOf(p.watching, p.poll, p.young, p.stop))
 }
 
 // poll describes every watched service, 10 per call, and delivers the
@@ -221,7 +208,7 @@ func (p *poller) describe(ctx context.Context, batch []string, bySvc map[string]
 	var windows []pollWindow
 	for _, name := range batch {
 		for _, s := range bySvc[name] {
-			windows = append(windows, pollWindow{s.deadline, s.giveUp})
+			windows = append(windows, s.window())
 		}
 	}
 	bound := pollBound(at, windows)

@@ -19,6 +19,28 @@ type pollSource struct {
 	watching func() bool
 }
 
+// sourceOf is the pollSource of a poller whose watching lists its current
+// subscriptions (nil: none, and the loop stops) and whose poll serves
+// exactly those.
+func sourceOf[S interface{ window() pollWindow }](watching func() []S, poll func(context.Context, []S) (bool, int), young func(time.Time) bool, stop func()) pollSource {
+	return pollSource{
+		next: func() ([]pollWindow, func(context.Context) (bool, int)) {
+			subs := watching()
+			if subs == nil {
+				return nil, nil
+			}
+			windows := make([]pollWindow, len(subs))
+			for i, s := range subs {
+				windows[i] = s.window()
+			}
+			return windows, func(ctx context.Context) (bool, int) { return poll(ctx, subs) }
+		},
+		young:    young,
+		stop:     stop,
+		watching: func() bool { return watching() != nil },
+	}
+}
+
 // pollLoop polls until no one watches or ctx ends: fast while a watcher is
 // young, slower as the deployments settle, backing off after a failed
 // poll, and never past a watcher's deadline or give-up time. New

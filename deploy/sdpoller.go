@@ -100,6 +100,8 @@ func (p *sdPoller) subscribe(ctx context.Context, arn string, deadline, giveUp t
 	return s
 }
 
+func (s *sdSubscription) window() pollWindow { return pollWindow{s.deadline, s.giveUp} }
+
 func (s *sdSubscription) cancel() {
 	s.once.Do(func() { close(s.done) })
 	s.p.mu.Lock()
@@ -141,22 +143,7 @@ func (p *sdPoller) stop() {
 
 // loop follows the service deployments on the legacy poller's schedule.
 func (p *sdPoller) loop(ctx context.Context) {
-	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, pollSource{
-		next: func() ([]pollWindow, func(context.Context) (bool, int)) {
-			subs := p.watching()
-			if subs == nil {
-				return nil, nil
-			}
-			windows := make([]pollWindow, len(subs))
-			for i, s := range subs {
-				windows[i] = pollWindow{s.deadline, s.giveUp}
-			}
-			return windows, func(ctx context.Context) (bool, int) { return p.poll(ctx, subs) }
-		},
-		young:    p.young,
-		stop:     p.stop,
-		watching: func() bool { return p.watching() != nil },
-	})
+	pollLoop(ctx, p.ps.policy, p.ps.clk, p.wake, sourceOf(p.watching, p.poll, p.young, p.stop))
 }
 
 // poll describes every followed service deployment, 20 per call.
@@ -214,7 +201,7 @@ func (p *sdPoller) describe(ctx context.Context, batch []string, byARN map[strin
 	var windows []pollWindow
 	for _, arn := range batch {
 		for _, s := range byARN[arn] {
-			windows = append(windows, pollWindow{s.deadline, s.giveUp})
+			windows = append(windows, s.window())
 		}
 	}
 	bound := pollBound(at, windows)
