@@ -56,9 +56,16 @@ type Service struct {
 
 // Health declares a service's canonical health endpoints.
 type Health struct {
-	BaseURL   string
-	Endpoints []Endpoint
-	Timeout   time.Duration
+	BaseURL string
+	// TestBaseURL is the base URL of the load balancer's test listener,
+	// through which a blue/green deployment's new revision answers before
+	// production traffic moves to it. With a PAUSE lifecycle hook at
+	// POST_TEST_TRAFFIC_SHIFT, omdeploy verifies the endpoints there and
+	// releases the hook (CONTINUE) or rolls back (ROLLBACK); "" leaves the
+	// hook to a person (omdeploy continue).
+	TestBaseURL string
+	Endpoints   []Endpoint
+	Timeout     time.Duration
 	// HealthyAfter is how many passing attempts in a row each endpoint
 	// needs, so that a flapping endpoint does not pass on one lucky
 	// answer; 0 means DefaultHealthyAfter.

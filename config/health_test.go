@@ -56,6 +56,7 @@ func TestHealthRedirectsAndHealthyAfterErrors(t *testing.T) {
 		{"healthy_after too many", head + "      healthy_after: 101\n      endpoints: [/h]\n", "c.yaml:6:22:", "from 1 to 100"},
 		{"healthy_after list", head + "      healthy_after: [2]\n      endpoints: [/h]\n", "c.yaml:6:22:", "healthy_after: expected a whole number, e.g. 3, got a list"},
 		{"service policy", head + "      follow_redirects: cross-host\n      endpoints: [/h]\n", "c.yaml:6:25:", `follow_redirects: "cross-host" is not a redirect policy; expected same-host (the default), any or none`},
+		{"test_base_url not a URL", head + "      test_base_url: api.example.com:8443\n      endpoints: [/h]\n", "c.yaml:6:22:", `test_base_url: "api.example.com:8443" is not an absolute http(s) URL`},
 		{"endpoint policy", head + "      endpoints:\n        - {path: /h, follow_redirects: yes}\n", "c.yaml:7:40:", `"yes" is not a redirect policy`},
 	}
 	for _, tt := range tests {
@@ -67,6 +68,26 @@ func TestHealthRedirectsAndHealthyAfterErrors(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), tt.pos) || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("err = %q, want prefix %q containing %q", err, tt.pos, tt.msg)
+			}
+		})
+	}
+}
+
+func TestHealthTestBaseURL(t *testing.T) {
+	tests := []struct {
+		name, health, want string
+	}{
+		{"absent", "{base_url: 'http://x', endpoints: [/a]}", ""},
+		{"trailing slash dropped", "{base_url: 'http://x', test_base_url: 'https://x:8443/', endpoints: [/a]}", "https://x:8443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse("c.yaml", []byte("services:\n  - cluster: c\n    service: s\n    health: "+tt.health+"\n"), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Services[0].Health.TestBaseURL; got != tt.want {
+				t.Errorf("TestBaseURL = %q, want %q", got, tt.want)
 			}
 		})
 	}

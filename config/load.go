@@ -438,18 +438,8 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 func (p *parser) health(n *yaml.Node) (*Health, error) {
 	h := &Health{Timeout: DefaultHealthTimeout}
 	seen, err := p.fields(n, "health", map[string]func(*yaml.Node) error{
-		"base_url": func(v *yaml.Node) error {
-			s, err := p.str(v, "base_url")
-			if err != nil {
-				return err
-			}
-			u, perr := url.Parse(s)
-			if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return p.errorf(v, "base_url: %s is not an absolute http(s) URL; expected e.g. https://api.example.com", p.show(s))
-			}
-			h.BaseURL = strings.TrimRight(s, "/")
-			return nil
-		},
+		"base_url":         p.baseURLInto(&h.BaseURL, "base_url", "https://api.example.com"),
+		"test_base_url":    p.baseURLInto(&h.TestBaseURL, "test_base_url", "https://api.example.com:8443 (the test listener)"),
 		"timeout":          p.durationInto(&h.Timeout, "timeout"),
 		"follow_redirects": p.redirectsInto(&h.FollowRedirects),
 		"healthy_after": func(v *yaml.Node) error {
@@ -491,6 +481,23 @@ func (p *parser) health(n *yaml.Node) (*Health, error) {
 		return nil, p.errorf(n, "health: at least one endpoint is required, e.g. endpoints: [/healthz]")
 	}
 	return h, nil
+}
+
+// baseURLInto reads an absolute http(s) URL into dst, without a trailing
+// slash, for the health base URLs.
+func (p *parser) baseURLInto(dst *string, key, example string) func(*yaml.Node) error {
+	return func(v *yaml.Node) error {
+		s, err := p.str(v, key)
+		if err != nil {
+			return err
+		}
+		u, perr := url.Parse(s)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return p.errorf(v, "%s: %s is not an absolute http(s) URL; expected e.g. %s", key, p.show(s), example)
+		}
+		*dst = strings.TrimRight(s, "/")
+		return nil
+	}
 }
 
 func (p *parser) endpoint(n *yaml.Node) (Endpoint, error) {

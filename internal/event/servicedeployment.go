@@ -37,3 +37,20 @@ type LifecycleHook struct {
 func (ServiceDeploymentProgress) isEvent()                   {}
 func (e ServiceDeploymentProgress) at() time.Time            { return e.At }
 func (e ServiceDeploymentProgress) withAt(t time.Time) Event { e.At = t; return e }
+
+// LifecycleHookReleased is emitted when omdeploy itself releases a lifecycle
+// hook its service deployment waits on: gated blue/green after verifying
+// the new revision through the test listener (CONTINUE when healthy,
+// ROLLBACK when not).
+type LifecycleHookReleased struct {
+	At      time.Time
+	Service string
+	ARN     string // the service deployment
+	HookID  string
+	Action  string // CONTINUE or ROLLBACK
+	Reason  string // why: what the test-traffic check saw
+}
+
+func (LifecycleHookReleased) isEvent()                   {}
+func (e LifecycleHookReleased) at() time.Time            { return e.At }
+func (e LifecycleHookReleased) withAt(t time.Time) Event { e.At = t; return e }

@@ -37,7 +37,7 @@ func (a *actionsLog) before(b *strings.Builder, e event.Event) {
 		a.open = true
 	case event.Failure:
 		a.end(b)
-	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
+	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// They go into the open group.
@@ -87,7 +87,7 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 			title += ": " + e.Service
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
-	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
+	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
 		event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Annotations are for what needs a person: failures and warnings.

@@ -82,7 +82,7 @@ func (s shownFailures) note(e event.Event) {
 		if e.Status == event.StatusFail {
 			s.add(failure.StagePreflight, e.Service, e.RunbookID)
 		}
-	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress,
+	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// No failure of their own: a failed rollout or health check is

@@ -62,7 +62,7 @@ func (v *liveView) inBlock(e event.Event) bool {
 	switch e.(type) {
 	case event.DeploymentProgress, event.ServiceDeploymentProgress, event.StageStarted:
 		return true
-	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent,
+	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent, event.LifecycleHookReleased,
 		event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Failure, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Shown as lines above the block.
@@ -115,7 +115,7 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 		if e.Stage != "" {
 			r.stage = e.Stage
 		}
-	case event.Planned, event.TaskDefinitionRegistered, event.ServiceEvent, event.Diagnosis, event.HealthAttempt,
+	case event.Planned, event.TaskDefinitionRegistered, event.ServiceEvent, event.LifecycleHookReleased, event.Diagnosis, event.HealthAttempt,
 		event.Failure, event.Warning, event.TaskStarted, event.TaskLog, event.TaskFinished:
 		// Shown only as lines above the block.
 	}

@@ -48,6 +48,8 @@ const (
 	KeyExitCode      = "exit_code"
 	KeyDryRun        = "dry_run"
 	KeyReused        = "reused"
+	KeyHook          = "hook"
+	KeyAction        = "action"
 )
 
 // logEvent writes e as one record at the event's time, so that records and
@@ -128,6 +130,13 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 		return info, "deployment progress", "deployment_progress", attrs
 	case event.ServiceDeploymentProgress:
 		return info, "service deployment progress", "service_deployment_progress", sdRecord(e)
+	case event.LifecycleHookReleased:
+		level := info
+		if e.Action != "CONTINUE" {
+			level = slog.LevelWarn
+		}
+		return level, "lifecycle hook released", "lifecycle_hook_released", append(service(e.Service), slog.String(KeyServiceDeployment, e.ARN),
+			slog.String(KeyHook, e.HookID), slog.String(KeyAction, e.Action), slog.String(KeyReason, e.Reason))
 	case event.ServiceEvent:
 		return info, "service event", "service_event", append(service(e.Service), slog.String(KeyMessage, e.Message))
 	case event.Diagnosis:

@@ -60,6 +60,8 @@ func (v textView) eventText(e event.Event) string {
 		return s
 	case event.ServiceDeploymentProgress:
 		return prefix(e.Service) + "service deployment " + lastPart(e.ARN) + " " + sdProgressText(e)
+	case event.LifecycleHookReleased:
+		return fmt.Sprintf("%sservice deployment %s: lifecycle hook %s released with %s: %s", prefix(e.Service), lastPart(e.ARN), e.HookID, e.Action, e.Reason)
 	case event.ServiceEvent:
 		return prefix(e.Service) + "event: " + e.Message
 	case event.Diagnosis:

@@ -166,6 +166,11 @@ type Service struct {
 	RollbackReason string `json:"rollback_reason,omitempty"`
 	// TriggeredAlarms are the CloudWatch alarms that fired during it.
 	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
+	// TestTrafficHealth are the verdicts of the health endpoints checked
+	// through the test listener (health.test_base_url) while a gated
+	// blue/green deployment paused at POST_TEST_TRAFFIC_SHIFT, before
+	// omdeploy released its hook.
+	TestTrafficHealth []Health `json:"test_traffic_health,omitempty"`
 }
 
 // Plan is the revision a deploy uses, the images it changes and, field by

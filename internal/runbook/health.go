@@ -16,9 +16,25 @@ const (
 	HealthCrossHostRedirect = "health.cross-host-redirect"
 	// HealthFlapping: passes that never came healthy_after times in a row.
 	HealthFlapping = "health.flapping"
+	// HealthTestTraffic: gated blue/green, the new revision failed through
+	// the test listener and omdeploy sent ROLLBACK at the PAUSE hook.
+	HealthTestTraffic = "health.test-traffic"
 )
 
 var healthEntries = []Entry{
+	{
+		ID:    HealthTestTraffic,
+		Title: "The new revision failed its health check through the test listener (gated blue/green)",
+		Symptom: "A blue/green deployment of {service} paused at its POST_TEST_TRAFFIC_SHIFT hook; the health endpoints under " +
+			"health.test_base_url failed, omdeploy released the hook with ROLLBACK, and the run exits 5 once ECS rolled back.",
+		Diagnosis: "The green revision {taskdef} answered test traffic wrongly (the failing endpoint and what it returned are listed), " +
+			"while production traffic still went to {previous}: no user was served by it. Or test_base_url does not reach the " +
+			"test listener (wrong port, a security group closed to where omdeploy runs).",
+		Fix: "1. Read the failing endpoint's result above: its URL on the test listener, the status or error seen.\n" +
+			"2. Check that test_base_url reaches the test listener: `curl -si <test_base_url>/<endpoint>` during the next test shift.\n" +
+			"3. Fix the revision and deploy again; the service stays on {previous} " +
+			"(`aws ecs list-service-deployments --cluster {cluster} --service {service}`).",
+	},
 	{
 		ID:      HealthPhantomRoute,
 		Title:   "Health endpoint route does not exist on the service",

@@ -23,9 +23,24 @@ const (
 	RolloutUpdateUnknown       = "rollout.update-unknown"
 	RolloutRollbackUnconfirmed = "rollout.rollback-unconfirmed"
 	RolloutAlarm               = "rollout.alarm"
+	// RolloutHookUnknown: ContinueServiceDeployment got no answer and the
+	// read-back could not tell whether the hook was released.
+	RolloutHookUnknown = "rollout.hook-unknown"
 )
 
 var rolloutEntries = []Entry{
+	{
+		ID:    RolloutHookUnknown,
+		Title: "A lifecycle hook release or a rollback request got no answer",
+		Symptom: "omdeploy exits 6: ContinueServiceDeployment or StopServiceDeployment for {service} got no answer, " +
+			"and reading the service deployment back failed too.",
+		Diagnosis: "ECS may or may not have applied the request: the deployment may be going on, waiting at its hook, " +
+			"or rolling back. omdeploy does not guess.",
+		Fix: "1. `aws ecs list-service-deployments --cluster {cluster} --service {service}` and " +
+			"`aws ecs describe-service-deployments --service-deployment-arns <arn>` show its status and hooks.\n" +
+			"2. If it still waits at a hook: `omdeploy continue --service {service}` (or `--rollback`).\n" +
+			"3. Otherwise follow it with `omdeploy wait --service {service}`.",
+	},
 	{
 		ID:    RolloutAlarm,
 		Title: "A CloudWatch alarm fired during the service deployment",
