@@ -558,9 +558,11 @@ func primaryID(t *testing.T, h *harness) string {
 // the rollback is still started with a short grace, and not followed; a
 // rollback not seen to complete is unknown (exit 6), and the messages name
 // the --timeout that cut the run, not the service's wait_timeout (issue 11,
-// fault 6).
+// fault 6). This is the deployments[] path; service deployments are rolled
+// back the ECS way (TestRunTimeoutStopsTheServiceDeployment).
 func TestRunTimeoutStartsTheRollbackWithoutWaiting(t *testing.T) {
 	simTest(t, func(t *testing.T, h *harness) {
+		h.sim.WithoutServiceDeployments()
 		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api"})
 		svc.WaitTimeout = 24 * time.Hour
 		h.sim.Script("prod", "api", sim.Slow(time.Hour))
@@ -589,6 +591,39 @@ func TestRunTimeoutStartsTheRollbackWithoutWaiting(t *testing.T) {
 		}
 		if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:1") {
 			t.Fatalf("service runs %s, want the rollback target api:1", got)
+		}
+	})
+}
+
+// TestRunTimeoutStopsTheServiceDeployment: the run's --timeout ends the
+// wait for a service deployment in flight; omdeploy rolls it back the way
+// ECS does, StopServiceDeployment(ROLLBACK) rather than a second
+// UpdateService, and follows it to ROLLBACK_SUCCESSFUL within
+// DefaultCancelRollbackTimeout on a context of its own: a timed-out
+// rollout that was rolled back (exit 4).
+func TestRunTimeoutStopsTheServiceDeployment(t *testing.T) {
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Cluster: "prod", Name: "api", Desired: 2})
+		svc.WaitTimeout = 24 * time.Hour
+		h.sim.Script("prod", "api", sim.Slow(time.Hour))
+		ctx, cancel := context.WithTimeoutCause(context.Background(), 100*time.Millisecond, &failure.RunTimeout{After: 100 * time.Millisecond})
+		defer cancel()
+		o := h.opts(svc)
+		o.Tag = "v2"
+		res, err := h.run(ctx, deploy.Deploy, o)
+		if failure.ExitCode(err) != failure.ExitRollout || !errors.Is(err, deploy.ErrTimedOut) || errors.Is(err, failure.ErrUnknown) {
+			t.Fatalf("err = %v (exit %d), want a rollout timeout that was rolled back, exit 4", err, failure.ExitCode(err))
+		}
+		calls := h.sim.Calls()
+		if calls["StopServiceDeployment"] != 1 || calls["UpdateService"] != 1 {
+			t.Errorf("calls = %v, want one StopServiceDeployment and no second UpdateService", calls)
+		}
+		sr := res.Services[0]
+		if !sr.RolledBack || sr.Status != "ROLLBACK_SUCCESSFUL" {
+			t.Fatalf("result rolled back %v, status %q; want rolled back, ROLLBACK_SUCCESSFUL", sr.RolledBack, sr.Status)
+		}
+		if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:1") {
+			t.Fatalf("service runs %s, want the source revision api:1", got)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
@@ -54,7 +55,14 @@ type Options struct {
 	// it reaches this lifecycle stage (or, with WaitUntilHook, a lifecycle
 	// hook waiting for an action); ECS carries on with it. Deploy and
 	// Continue only; the deployments[] path cannot see stages.
-	WaitUntil  string
+	WaitUntil string
+	// OnCancel is what an interrupt (Ctrl-C, SIGTERM: ctx cancelled) does
+	// to a deployment in flight: OnCancelLeave (""), or OnCancelRollback,
+	// which rolls it back within CancelRollbackTimeout (default
+	// DefaultCancelRollbackTimeout) on a context of its own. The run still
+	// ends as interrupted.
+	OnCancel              string
+	CancelRollbackTimeout time.Duration
 	ToRevision int // Rollback only: the revision to return to; 0 = the previous one
 
 	// TaskDefinitions are the task definition files of the services that
@@ -97,6 +105,9 @@ func (o Options) withDefaults() Options {
 		o.LogLines = DefaultLogLines
 	}
 	o.Poll = o.Poll.withDefaults()
+	if o.CancelRollbackTimeout <= 0 {
+		o.CancelRollbackTimeout = DefaultCancelRollbackTimeout
+	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
@@ -124,6 +135,8 @@ func (o Options) validate(needChange bool) error {
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
 	case !validWaitUntil(o.WaitUntil):
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--wait-until %q: want one of %s", o.WaitUntil, strings.Join(WaitUntilValues(), ", ")))
+	case !validOnCancel(o.OnCancel):
+		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--on-cancel %q: want %s or %s", o.OnCancel, OnCancelLeave, OnCancelRollback))
 	case o.ToRevision < 0:
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--to-revision %d: must be positive", o.ToRevision))
 	}

@@ -10,4 +10,7 @@ var (
 	ErrTimedOut         = errors.New("rollout timed out")
 	ErrRollbackFailed   = errors.New("rollback failed")
 	ErrNoRollbackTarget = errors.New("no rollback target")
+	// ErrTestTraffic: gated blue/green, the new revision failed its health
+	// check through the test listener.
+	ErrTestTraffic = errors.New("test traffic health check failed")
 )

@@ -135,8 +135,8 @@ func (sr *serviceRun) follow(ctx context.Context, id, prev string) error {
 	sr.res.RolloutState = string(w.dep.RolloutState)
 	switch {
 	case errors.Is(err, context.Canceled):
-		return sr.fail(failure.StageRollout, runbook.Interrupted, fmt.Errorf(
-			"interrupted while following deployment %s (%s); ECS carries on with it and omdeploy did not roll back: %w", id, progressOf(w.dep), err))
+		return sr.onCancel(ctx, "", ecstypes.ServiceDeployment{}, prev, sr.fail(failure.StageRollout, runbook.Interrupted, fmt.Errorf(
+			"interrupted while following deployment %s (%s); %s: %w", id, progressOf(w.dep), sr.cancelVerb(), err)))
 	case errors.Is(err, context.DeadlineExceeded):
 		w.outcome = outcomeTimedOut
 		sr.runCut, _ = failure.RunTimeoutOf(ctx)

@@ -59,6 +59,8 @@ type sdFollow struct {
 
 	releasedHook string // the hook Continue released, and the index of its stage
 	releasedAt   int
+
+	gate gate // gated blue/green (gate.go)
 }
 
 // noteServiceDeployment keeps the service deployment UpdateService started.
@@ -138,7 +140,9 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 	giveUp := deadline.Add(readGrace(sr.s.WaitTimeout))
 	sr.waiting()
 	sub := d.pollers.get(sr.s.Cluster).subscribe(ctx, arn, deadline, giveUp)
-	defer sub.cancel()
+	// Cancelled before anything that waits long or follows a rollback of
+	// its own, so that the shared poller never waits on this follower.
+	defer func() { sub.cancel() }()
 	stop := sr.r.opts.Clock.NewTimer(giveUp.Sub(sr.now()))
 	defer stop.Stop()
 	var last ecstypes.ServiceDeployment
@@ -148,11 +152,12 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		var snap sdSnapshot
 		select {
 		case <-ctx.Done():
+			sub.cancel()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) { // the run's --timeout
 				sr.runCut, _ = failure.RunTimeoutOf(ctx)
 				return true, sr.sdTimedOut(ctx, id, arn, last, prev, pollErr)
 			}
-			return true, sr.sdInterrupted(arn, last, ctx.Err())
+			return true, sr.sdInterrupted(ctx, arn, last, prev, ctx.Err())
 		case <-stop.C():
 			return true, sr.sdUnseen(arn, last, pollErr)
 		case snap = <-sub.ch:
@@ -195,24 +200,46 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		}
 		last, pollErr = snap.sd, nil
 		sr.reportSD(last, snap.at)
-		switch last.Status {
-		case ecstypes.ServiceDeploymentStatusSuccessful:
+		if sdEnded(last) || late || sr.reachedWaitUntil(last) || sr.gateHook(last) != "" {
+			sub.cancel()
+		}
+		gated := sr.sd.gate.failure != nil
+		switch {
+		case last.Status == ecstypes.ServiceDeploymentStatusSuccessful:
 			sr.catchUpEvents(ctx)
 			return true, sr.verifyHealth(ctx, id, prev)
-		case ecstypes.ServiceDeploymentStatusRollbackSuccessful:
+		case last.Status == ecstypes.ServiceDeploymentStatusRollbackSuccessful && gated:
+			sr.res.RolledBack = true
+			return true, sr.testTrafficFailed(fmt.Sprintf(" and ECS rolled service deployment %s back to %s; production traffic never moved to it",
+				arn, orNone(sr.res.PreviousTaskDefinition)))
+		case last.Status == ecstypes.ServiceDeploymentStatusRollbackSuccessful:
 			return true, sr.sdRolledBack(ctx, id, last)
-		case ecstypes.ServiceDeploymentStatusRollbackFailed:
-			return true, sr.sdRollbackFailed(ctx, id, last)
-		case ecstypes.ServiceDeploymentStatusStopped:
-			return true, sr.sdStopped(ctx, id, last, prev)
-		}
-		if sr.reachedWaitUntil(last) {
+		case last.Status == ecstypes.ServiceDeploymentStatusRollbackFailed:
+			return true, sr.withGate(sr.sdRollbackFailed(ctx, id, last))
+		case last.Status == ecstypes.ServiceDeploymentStatusStopped:
+			return true, sr.withGate(sr.sdStopped(ctx, id, last, prev))
+		case sr.reachedWaitUntil(last):
 			return true, sr.stoppedWaiting(last)
+		case late:
+			return true, sr.withGate(sr.sdTimedOut(ctx, id, arn, last, prev, nil))
 		}
-		if late {
-			return true, sr.sdTimedOut(ctx, id, arn, last, prev, nil)
+		if hook := sr.gateHook(last); hook != "" {
+			if err := sr.testTraffic(ctx, last, hook, prev); err != nil {
+				return true, err
+			}
+			// Follow on: the rest of the deployment, or ECS's rollback.
+			sub = d.pollers.get(sr.s.Cluster).subscribe(ctx, arn, deadline, giveUp)
 		}
 	}
+}
+
+// withGate joins the gate's test-traffic failure, when the gate sent
+// ROLLBACK, to how the deployment ended otherwise.
+func (sr *serviceRun) withGate(err error) error {
+	if sr.sd.gate.failure == nil {
+		return err
+	}
+	return errors.Join(sr.testTrafficFailed(""), err)
 }
 
 // reportSD records the service deployment in the result and emits its
@@ -449,7 +476,7 @@ func (sr *serviceRun) sdTimedOut(ctx context.Context, id, arn string, sd ecstype
 		}
 		return failErr
 	}
-	return errors.Join(failErr, sr.rollBack(ctx, prev))
+	return errors.Join(failErr, sr.rollBackInFlight(ctx, sd, arn, prev))
 }
 
 // sdUnseen is the failure of a service deployment whose state could not be
@@ -468,11 +495,11 @@ func (sr *serviceRun) sdUnseen(arn string, sd ecstypes.ServiceDeployment, pollEr
 		failure.ErrUnknown, arn, state, cause))
 }
 
-func (sr *serviceRun) sdInterrupted(arn string, sd ecstypes.ServiceDeployment, err error) error {
+func (sr *serviceRun) sdInterrupted(ctx context.Context, arn string, sd ecstypes.ServiceDeployment, prev string, err error) error {
 	state := "not seen yet"
 	if sd.ServiceDeploymentArn != nil {
 		state = fmt.Sprintf("%s at %s", sd.Status, sd.LifecycleStage)
 	}
-	return sr.fail(failure.StageRollout, runbook.Interrupted, fmt.Errorf(
-		"interrupted while following service deployment %s (%s); ECS carries on with it and omdeploy did not roll back: %w", arn, state, err))
+	return sr.onCancel(ctx, arn, sd, prev, sr.fail(failure.StageRollout, runbook.Interrupted, fmt.Errorf(
+		"interrupted while following service deployment %s (%s); %s: %w", arn, state, sr.cancelVerb(), err)))
 }
