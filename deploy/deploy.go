@@ -63,7 +63,7 @@ type Options struct {
 	// ends as interrupted.
 	OnCancel              string
 	CancelRollbackTimeout time.Duration
-	ToRevision int // Rollback only: the revision to return to; 0 = the previous one
+	ToRevision            int // Rollback only: the revision to return to; 0 = the previous one
 
 	// TaskDefinitions are the task definition files of the services that
 	// have one (task_definition:), read, by service name: the source of

@@ -119,11 +119,11 @@ func failingEndpoints(results []healthcheck.Result, err error) string {
 		if r.OK {
 			continue
 		}
-		seen := r.Error
-		if seen == "" {
-			seen = fmt.Sprintf("status %d", r.StatusCode)
+		if r.Error != "" {
+			parts = append(parts, r.Error) // names the URL and what it answered
+			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s after %d attempt(s)", r.URL, seen, r.Attempts))
+		parts = append(parts, fmt.Sprintf("GET %s: status %d after %d attempt(s)", r.URL, r.StatusCode, r.Attempts))
 	}
 	if len(parts) == 0 {
 		return errMessage(err)
