@@ -102,6 +102,17 @@ type permission struct {
 	resources []string
 }
 
+// followFallback is what a run does without the service-deployment reads.
+const followFallback = "the rollout is followed through deployments[] instead of by service deployment (no stages, traffic or alarms shown)"
+
+// fallbacks are the actions a run can do without, with what it does
+// instead: a denial of only these is a warning, not a failure.
+var fallbacks = map[string]string{
+	"ecs:DescribeServiceDeployments": followFallback,
+	"ecs:ListServiceDeployments":     followFallback,
+	"ecs:StopServiceDeployment":      "a deployment in flight is rolled back with UpdateService instead of StopServiceDeployment(ROLLBACK)",
+}
+
 // checkConfigPermissions simulates the config's iam_actions (on any
 // resource) and ssm:GetParameters on its ssm_parameters.
 func (r *runner) checkConfigPermissions(ctx context.Context) Check {
@@ -138,6 +149,7 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 	ecsARN := func(resource string) string {
 		return arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: resource}.String()
 	}
+	sdARN := ecsARN("service-deployment/" + s.svc.Cluster + "/" + s.svc.Service + "/*")
 	perms := []permission{
 		{"ecs:DescribeServices", []string{serviceARN}},
 		{"ecs:DescribeTaskDefinition", []string{"*"}},
@@ -147,8 +159,16 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 		{"ecs:DescribeTasks", []string{ecsARN("task/" + s.svc.Cluster + "/*")}},
 		// The rollout is followed by service deployment; without these the
 		// deploy still works, through deployments[], with less to show.
-		{"ecs:DescribeServiceDeployments", []string{ecsARN("service-deployment/" + s.svc.Cluster + "/" + s.svc.Service + "/*")}},
+		{"ecs:DescribeServiceDeployments", []string{sdARN}},
 		{"ecs:ListServiceDeployments", []string{serviceARN}},
+	}
+	if s.r.opts.RollsBack {
+		perms = append(perms, permission{"ecs:StopServiceDeployment", []string{sdARN}})
+	}
+	if h := s.svc.Health; h != nil && h.TestBaseURL != "" {
+		// Gated blue/green releases the hook itself: without it the
+		// deployment waits there until the hook's timeout.
+		perms = append(perms, permission{"ecs:ContinueServiceDeployment", []string{sdARN}})
 	}
 	if s.svc.Lock != nil {
 		// The deploy lock's lease (internal/lock): taken, read, released.
@@ -245,15 +265,40 @@ func (r *runner) simulate(ctx context.Context, perms []permission, ctxEntries []
 	if p.note != "" {
 		who += " (" + p.note + ")"
 	}
-	if len(denied) > 0 {
-		return fail(runbook.IAMPermissionDenied, map[string]string{"principal": p.arn, "actions": strings.Join(denied, "; ")},
+	required, optional, instead := splitDenied(denied)
+	vars := map[string]string{"principal": p.arn, "actions": strings.Join(denied, "; ")}
+	switch {
+	case len(required) > 0:
+		return fail(runbook.IAMPermissionDenied, vars,
 			"%s is denied %d of the actions on %s: %s", who, len(denied), what, strings.Join(denied, "; "))
+	case len(optional) > 0:
+		return warn(runbook.IAMPermissionDenied, vars, "%s is denied %d of the actions on %s, which the run can do without: %s; so %s",
+			who, len(optional), what, strings.Join(optional, "; "), strings.Join(instead, "; "))
 	}
 	msg := fmt.Sprintf("%s is allowed all %d actions on %s", who, actions, what)
 	if note != "" {
 		msg += "; " + note
 	}
 	return pass("%s", msg)
+}
+
+// splitDenied parts the denials ("action on resource (decision)") into
+// those that fail the run and those it has a fallback for, with the
+// fallbacks, each once.
+func splitDenied(denied []string) (required, optional, instead []string) {
+	for _, d := range denied {
+		action, _, _ := strings.Cut(d, " ")
+		fb, ok := fallbacks[action]
+		if !ok {
+			required = append(required, d)
+			continue
+		}
+		optional = append(optional, d)
+		if !slices.Contains(instead, fb) {
+			instead = append(instead, fb)
+		}
+	}
+	return required, optional, instead
 }
 
 // simGroup is a set of actions that share the same resources, so one call

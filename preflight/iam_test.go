@@ -20,9 +20,11 @@ import (
 func TestIAMPermissions(t *testing.T) {
 	t.Parallel()
 	const serviceARN = "arn:aws:ecs:us-east-1:123456789012:service/prod/tech-gateway"
+	const sdARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/tech-gateway/*"
 	tests := []struct {
 		name        string
 		breakIt     func(*world)
+		opts        func(*Options) // nil: the defaults
 		wantStatus  string
 		wantRunbook string
 		wantInMsg   []string
@@ -45,6 +47,36 @@ func TestIAMPermissions(t *testing.T) {
 				"ecs:UpdateService on " + serviceARN + " (implicitDeny)",
 				"iam:PassRole on arn:aws:iam::123456789012:role/app-task",
 			},
+			wantSource: testRoleARN,
+		},
+		{
+			name: "service-deployment reads denied: a warning naming the fallback",
+			breakIt: func(w *world) {
+				w.denied["ecs:ListServiceDeployments "+serviceARN] = true
+				w.denied["ecs:DescribeServiceDeployments "+sdARN] = true
+			},
+			wantStatus: event.StatusWarn, wantRunbook: runbook.IAMPermissionDenied,
+			wantInMsg:  []string{"denied 2 of the actions", "can do without", "ecs:ListServiceDeployments on " + serviceARN, "followed through deployments[]"},
+			wantSource: testRoleARN,
+		},
+		{
+			name:       "StopServiceDeployment denied when the run may roll back: a warning",
+			breakIt:    func(w *world) { w.denied["ecs:StopServiceDeployment "+sdARN] = true },
+			opts:       func(o *Options) { o.RollsBack = true },
+			wantStatus: event.StatusWarn, wantRunbook: runbook.IAMPermissionDenied,
+			wantInMsg:  []string{"ecs:StopServiceDeployment on " + sdARN, "rolled back with UpdateService instead"},
+			wantSource: testRoleARN,
+		},
+		{
+			name:    "ContinueServiceDeployment denied for gated blue/green: a failure",
+			breakIt: func(w *world) { w.denied["ecs:ContinueServiceDeployment "+sdARN] = true },
+			opts: func(o *Options) {
+				h := *o.Config.Services[0].Health
+				h.TestBaseURL = "https://test.example.com:8443"
+				o.Config.Services[0].Health = &h
+			},
+			wantStatus: event.StatusFail, wantRunbook: runbook.IAMPermissionDenied,
+			wantInMsg:  []string{"ecs:ContinueServiceDeployment on " + sdARN},
 			wantSource: testRoleARN,
 		},
 		{
@@ -82,7 +114,7 @@ func TestIAMPermissions(t *testing.T) {
 			t.Parallel()
 			w := newWorld()
 			tt.breakIt(w)
-			checks, _ := runWorld(t, w, nil)
+			checks, _ := runWorld(t, w, tt.opts)
 			c := find(t, checks, IDIAMPermissions, testService)
 			expect(t, c, tt.wantStatus, tt.wantRunbook, tt.wantInMsg...)
 			if tt.wantRunbook != "" && !strings.Contains(c.Fix, "--policy-source-arn "+tt.wantSource) {

@@ -74,7 +74,11 @@ type Options struct {
 	// AllowInProgress turns a deployment already in progress from a failure
 	// into a pass (deploy --force).
 	AllowInProgress bool
-	Reporter        event.Reporter
+	// RollsBack says the run may roll back a deployment in flight (rollback
+	// not disabled, or --on-cancel rollback): ecs:StopServiceDeployment is
+	// simulated too.
+	RollsBack bool
+	Reporter  event.Reporter
 	Logger          *slog.Logger
 	Clock           clock.Clock // default clock.Real; timestamps and durations
 

@@ -123,6 +123,7 @@ func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
 		AWSErr:          opts.AWS.Err,
 		Strict:          opts.Preflight.Strict,
 		AllowInProgress: opts.Preflight.AllowInProgress,
+		RollsBack:       !opts.Engine.NoRollback || opts.Engine.OnCancel == deploy.OnCancelRollback,
 		// The images the engine will register, so images.exist checks
 		// those and not the ones running now.
 		Change:   imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag, Images: opts.Engine.Images, Tags: opts.Engine.Tags},
