@@ -58,6 +58,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 			&cli.BoolFlag{Name: flagForce, Usage: "deploy even when a deployment is already in progress"},
 			waitUntilFlag(),
+			onCancelFlag(),
 		), engineFlags()...),
 		Action: runPipeline(d, pipeline.Deploy),
 	}, viewFlags, configFlags, awsFlags)
@@ -114,6 +115,7 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			NoRollback:         c.Bool(flagNoRollback),
 			ToRevision:         c.Int(flagToRevision),
 			WaitUntil:          c.String(flagWaitUntil),
+			OnCancel:           c.String(flagOnCancel),
 			Parallel:           c.Int(flagParallel),
 			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},
 			LogLines:           c.Int(flagLogLines),

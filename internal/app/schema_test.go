@@ -64,6 +64,7 @@ func TestEveryCommandWritesAValidDocument(t *testing.T) {
 		{"wait", nil, append([]string{"wait", "--config", cfg}, aws...), 0, "", nil},
 		{"continue with no hook waiting (moto has no service deployments)", nil, append([]string{"continue", "--config", cfg}, aws...), 4, "", nil},
 		{"deploy with an unknown --wait-until", nil, append([]string{"deploy", "--config", cfg, "--image", "repo/app:v2", "--wait-until", "HALFWAY"}, aws...), 2, "", nil},
+		{"deploy with an unknown --on-cancel", nil, append([]string{"deploy", "--config", cfg, "--image", "repo/app:v2", "--on-cancel", "panic"}, aws...), 2, "", nil},
 		{"rollback", append([]string{"deploy", "--config", rbCfg, "--image", "repo/app:v2", "--output", "json"}, aws...),
 			append([]string{"rollback", "--config", rbCfg}, aws...), 0, "", nil},
 		{"rollback without a previous revision", nil, append([]string{"rollback", "--config", motoConfig(t, testenv.NewFixture(t, c, testenv.FixtureOptions{}), "")}, aws...), 6, "", nil},

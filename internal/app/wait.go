@@ -18,7 +18,7 @@ with the same rules and diagnosis as deploy. Changes nothing.
 EXAMPLES:
    omdeploy wait
    omdeploy wait --service tech-gateway --timeout 10m`,
-		Flags:  engineFlags(),
+		Flags:  append([]cli.Flag{onCancelFlag()}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Wait),
 	}, viewFlags, configFlags, awsFlags)
 }
