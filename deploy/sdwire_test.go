@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/deploy"
+	"github.com/omdeploy/omdeploy/healthcheck"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
@@ -84,15 +86,26 @@ func wireSDBody(status, stage string, prod, test float64, alarmStatus, triggered
 		status, strings.ToLower(status), stage, alarmStatus, triggered, rollback)
 }
 
+// wireUnreadable in wireECS.sds answers DescribeServiceDeployments with a
+// server error.
+const wireUnreadable = "unreadable"
+
 // wireECS is the fake endpoint. It answers DescribeServiceDeployments from
 // sds, one body per call (the last repeats), and records every request.
 type wireECS struct {
 	t   *testing.T
 	sds []string
+	// after answers DescribeServiceDeployments once a StopServiceDeployment
+	// or ContinueServiceDeployment came, by "Operation ACTION" (e.g.
+	// "StopServiceDeployment ROLLBACK"); lostWrites answers those writes
+	// with a 500 after applying them, an answer lost on its way back.
+	after      map[string][]string
+	lostWrites bool
 
 	mu       sync.Mutex
 	targets  []string
-	sdBodies []string // DescribeServiceDeployments request bodies
+	sdBodies []string         // DescribeServiceDeployments request bodies
+	writes   []map[string]any // StopServiceDeployment and ContinueServiceDeployment requests, decoded
 	calls    int
 }
 
@@ -121,10 +134,39 @@ func (w *wireECS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			wireDeployment("ecs-svc/1", "ACTIVE", wireRev1, "COMPLETED")) + `}`
 	case "DescribeServiceDeployments":
 		w.sdBodies = append(w.sdBodies, string(body))
-		out = `{"serviceDeployments": [` + w.sds[min(w.calls, len(w.sds)-1)] + `], "failures": []}`
+		sd := w.sds[min(w.calls, len(w.sds)-1)]
 		w.calls++
+		if sd == wireUnreadable {
+			w.mu.Unlock()
+			rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			rw.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(rw, `{"__type": "ServerException", "message": "unreadable"}`)
+			return
+		}
+		out = `{"serviceDeployments": [` + sd + `], "failures": []}`
 	case "ListTasks":
 		out = `{"taskArns": []}`
+	case "StopServiceDeployment", "ContinueServiceDeployment":
+		var in map[string]any
+		if err := json.Unmarshal(body, &in); err != nil {
+			w.t.Errorf("%s request body %s: %v", op, body, err)
+		}
+		w.writes = append(w.writes, in)
+		action, _ := in["stopType"].(string)
+		if a, ok := in["action"].(string); ok {
+			action = a
+		}
+		if next, ok := w.after[op+" "+action]; ok {
+			w.sds, w.calls = next, 0
+		}
+		if w.lostWrites {
+			w.mu.Unlock()
+			rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			rw.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(rw, `{"__type": "ServerException", "message": "the answer was lost"}`)
+			return
+		}
+		out = `{"serviceDeploymentArn": "` + wireSD + `"}`
 	default:
 		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -224,6 +266,126 @@ func TestServiceDeploymentWireFormat(t *testing.T) {
 			}
 			if n := strings.Count(strings.Join(fake.targets, " "), "UpdateService"); n != 1 {
 				t.Errorf("UpdateService called %d times (%v): ECS's rollback must not be repeated", n, fake.targets)
+			}
+		})
+	}
+}
+
+// TestServiceDeploymentWritesWireFormat: omdeploy's own writes on a
+// service deployment through the real SDK client: StopServiceDeployment
+// (ROLLBACK) when the wait for a deployment in flight runs out, and
+// ContinueServiceDeployment (CONTINUE or ROLLBACK) at a gated blue/green
+// hook; the request bodies are checked field by field, and an answer lost
+// on its way back (500) is read back before anything is decided.
+func TestServiceDeploymentWritesWireFormat(t *testing.T) {
+	hook := `, "lifecycleHookDetails": [{"hookId": "hook-1", "status": "AWAITING_ACTION", "targetType": "PAUSE",
+    "expiresAt": 1767229200, "timeoutAction": "ROLLBACK"}]`
+	released := func(status string) string {
+		return `, "lifecycleHookDetails": [{"hookId": "hook-1", "status": "` + status + `", "targetType": "PAUSE"}]`
+	}
+	rollback := `, "rollback": {"reason": "Service deployment rolled back by request.", "startedAt": 1767225660, "serviceRevisionArn": "` + wireSrcRev + `"}`
+	rolledBack := []string{
+		wireSDBody("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 0, 0, "MONITORING", "", rollback),
+		wireSDBody("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0, 0, "MONITORING_COMPLETE", "", rollback),
+	}
+	paused := []string{wireSDBody("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", 0, 100, "MONITORING", "", hook)}
+	tests := []struct {
+		name       string
+		sds        []string
+		after      map[string][]string
+		lost       bool
+		testStatus int // the test listener's answer; 0: not gated
+		wait       time.Duration
+
+		wantExit   int
+		wantWrite  map[string]any // the fields of every write request
+		wantStatus string
+		wantBack   bool
+	}{
+		{
+			name: "StopServiceDeployment ROLLBACK when the wait runs out", wait: 300 * time.Millisecond,
+			sds:        []string{wireSDBody("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50, 100, "MONITORING", "", "")},
+			after:      map[string][]string{"StopServiceDeployment ROLLBACK": rolledBack},
+			wantExit:   failure.ExitRollout,
+			wantWrite:  map[string]any{"serviceDeploymentArn": wireSD, "stopType": "ROLLBACK"},
+			wantStatus: "ROLLBACK_SUCCESSFUL", wantBack: true,
+		},
+		{
+			name: "StopServiceDeployment's answer lost: read back, rolling back, followed", wait: 300 * time.Millisecond, lost: true,
+			sds:        []string{wireSDBody("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50, 100, "MONITORING", "", "")},
+			after:      map[string][]string{"StopServiceDeployment ROLLBACK": rolledBack},
+			wantExit:   failure.ExitRollout,
+			wantWrite:  map[string]any{"serviceDeploymentArn": wireSD, "stopType": "ROLLBACK"},
+			wantStatus: "ROLLBACK_SUCCESSFUL", wantBack: true,
+		},
+		{
+			name: "StopServiceDeployment's answer lost and the read-back fails: unknown, exit 6", wait: 300 * time.Millisecond, lost: true,
+			sds:        []string{wireSDBody("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50, 100, "MONITORING", "", "")},
+			after:      map[string][]string{"StopServiceDeployment ROLLBACK": {wireUnreadable}},
+			wantExit:   failure.ExitRollback,
+			wantWrite:  map[string]any{"serviceDeploymentArn": wireSD, "stopType": "ROLLBACK"},
+			wantStatus: "IN_PROGRESS",
+		},
+		{
+			name: "ContinueServiceDeployment CONTINUE at the gate", testStatus: http.StatusOK, sds: paused,
+			after: map[string][]string{"ContinueServiceDeployment CONTINUE": {
+				wireSDBody("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 100, 100, "MONITORING", "", released("SUCCEEDED")),
+				wireSDBody("SUCCESSFUL", "CLEAN_UP", 100, 100, "MONITORING_COMPLETE", "", released("SUCCEEDED")),
+			}},
+			wantWrite:  map[string]any{"serviceDeploymentArn": wireSD, "hookId": "hook-1", "action": "CONTINUE"},
+			wantStatus: "SUCCESSFUL",
+		},
+		{
+			name: "ContinueServiceDeployment ROLLBACK at the gate, its answer lost", testStatus: http.StatusServiceUnavailable, sds: paused, lost: true,
+			after: map[string][]string{"ContinueServiceDeployment ROLLBACK": {
+				wireSDBody("ROLLBACK_IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", 0, 100, "MONITORING", "", released("FAILED")),
+				wireSDBody("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0, 0, "MONITORING_COMPLETE", "", released("FAILED")),
+			}},
+			wantExit:   failure.ExitHealth,
+			wantWrite:  map[string]any{"serviceDeploymentArn": wireSD, "hookId": "hook-1", "action": "ROLLBACK"},
+			wantStatus: "ROLLBACK_SUCCESSFUL", wantBack: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &wireECS{t: t, sds: tt.sds, after: tt.after, lostWrites: tt.lost}
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			client := ecs.NewFromConfig(aws.Config{
+				Region: "us-east-1", HTTPClient: srv.Client(),
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDWIRE", "SECRET", ""),
+			}, func(o *ecs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+			svc := config.Service{Name: "api", Cluster: "prod", Service: "api", WaitTimeout: cmp.Or(tt.wait, time.Minute)}
+			o := deploy.Options{
+				Services: []config.Service{svc}, ECS: client, Region: "us-east-1", Tag: "v2",
+				Poll: deploy.PollPolicy{Interval: 5 * time.Millisecond, Jitter: -1},
+			}
+			if tt.testStatus != 0 {
+				listener, _ := healthServer(t, tt.testStatus)
+				prod, _ := healthServer(t, http.StatusOK)
+				o.Services[0].Health = &config.Health{BaseURL: prod.URL, TestBaseURL: listener.URL, Endpoints: []config.Endpoint{{Path: "/healthz"}}, Timeout: time.Second}
+				o.Health = healthcheck.New(healthcheck.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+			}
+			res, err := deploy.Deploy(t.Context(), o)
+			if got := failure.ExitCode(err); got != tt.wantExit {
+				t.Fatalf("exit = %d (%v), want %d", got, err, tt.wantExit)
+			}
+			sr := res.Services[0]
+			if sr.Status != tt.wantStatus || sr.RolledBack != tt.wantBack {
+				t.Errorf("status %q, rolled back %v; want %s, %v", sr.Status, sr.RolledBack, tt.wantStatus, tt.wantBack)
+			}
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			if len(fake.writes) == 0 {
+				t.Fatalf("no write reached the server (%v)", fake.targets)
+			}
+			for _, w := range fake.writes {
+				if fmt.Sprint(w) != fmt.Sprint(tt.wantWrite) {
+					t.Errorf("write request %v, want %v", w, tt.wantWrite)
+				}
+			}
+			if n := strings.Count(strings.Join(fake.targets, " "), "UpdateService"); n != 1 {
+				t.Errorf("UpdateService called %d times (%v): the rollback is ECS's, not a second update", n, fake.targets)
 			}
 		})
 	}

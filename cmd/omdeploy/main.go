@@ -20,6 +20,9 @@ var version, commit, date string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal a second one ends the process at once, also
+	// during --on-cancel rollback's bounded wait.
+	context.AfterFunc(ctx, stop)
 	info, _ := debug.ReadBuildInfo()
 	build := app.ResolveBuild(app.Build{Version: version, Commit: commit, Date: date}, info)
 	code := app.Run(ctx, build, os.Args, iostreams.System(os.Stdout, os.Stderr, os.LookupEnv))
