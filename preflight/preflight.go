@@ -79,8 +79,8 @@ type Options struct {
 	// simulated too.
 	RollsBack bool
 	Reporter  event.Reporter
-	Logger          *slog.Logger
-	Clock           clock.Clock // default clock.Real; timestamps and durations
+	Logger    *slog.Logger
+	Clock     clock.Clock // default clock.Real; timestamps and durations
 
 	// Change is the run's change to the target container's image (deploy
 	// --image or --tag); images.exist checks the images the new revision
