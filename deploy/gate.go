@@ -78,8 +78,13 @@ func (sr *serviceRun) testTraffic(ctx context.Context, sd ecstypes.ServiceDeploy
 	sr.stage(failure.StageRollout)
 	sr.sd.gate.hook = hook
 	sr.sd.releasedHook, sr.sd.releasedAt = hook, slices.Index(lifecycleOrder, string(gateStage))
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
 		return sr.sdInterrupted(ctx, arn, sd, prev, ctx.Err())
+	case ctx.Err() != nil:
+		// The run's --timeout passed during the check: the follower sees
+		// it next and rolls the deployment back, still in flight.
+		return nil
 	}
 	action := ecstypes.DeploymentLifecycleHookActionContinue
 	reason := fmt.Sprintf("%d endpoint(s) passed through the test listener %s", len(results), th.BaseURL)

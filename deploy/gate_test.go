@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -18,7 +17,6 @@ import (
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/healthcheck"
-	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
@@ -106,8 +104,9 @@ func TestGatedBlueGreen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			prod, prodHits := healthServer(t, http.StatusOK)
 			test, testHits := healthServer(t, tt.testStatus)
-			synctest.Test(t, func(t *testing.T) {
-				h := &harness{t: t, start: time.Now(), sim: sim.New(clock.Real{}), rec: &event.Recorder{}}
+			// The servers live outside the bubble: only the checker's
+			// client runs on its clock.
+			simTest(t, func(t *testing.T, h *harness) {
 				svc := h.service(sim.ServiceSpec{Name: "api", Desired: 2})
 				svc.Health = &config.Health{BaseURL: prod.URL, TestBaseURL: test.URL, Endpoints: []config.Endpoint{{Path: "/healthz"}}, Timeout: 20 * time.Second}
 				h.sim.SetStrategy("prod", "api", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: time.Minute,
