@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,7 @@ func TestGatedBlueGreen(t *testing.T) {
 		wantRev     string
 		wantProd    bool // production endpoints checked after the shift
 		wantInError []string
+		noRollback  bool
 	}{
 		{
 			name: "healthy through the test listener: CONTINUE, then SUCCESSFUL", testStatus: http.StatusOK,
@@ -98,6 +100,11 @@ func TestGatedBlueGreen(t *testing.T) {
 			wantExit: failure.ExitHealth, wantAction: ecstypes.DeploymentLifecycleHookActionRollback,
 			wantStatus: "ROLLBACK_SUCCESSFUL", wantRev: "api:1",
 			wantInError: []string{"test traffic health check failed", "/healthz: service still unavailable", "last: 503 Service Unavailable", "released lifecycle hook", "with ROLLBACK", "production traffic never moved to it"},
+		},
+		{
+			name: "failing with rollback disabled: no ROLLBACK sent, left waiting at the hook, exit 5", testStatus: http.StatusNotFound, noRollback: true,
+			wantExit: failure.ExitHealth, wantStatus: "IN_PROGRESS", wantRev: "api:2",
+			wantInError: []string{"test traffic health check failed", "rollback disabled", "left waiting at lifecycle hook", "omdeploy continue --service api"},
 		},
 	}
 	for _, tt := range tests {
@@ -113,15 +120,16 @@ func TestGatedBlueGreen(t *testing.T) {
 					PauseAt: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift}})
 				api := &hookRecorder{Sim: h.sim}
 				o := h.opts(svc)
-				o.ECS, o.Tag = api, "v2"
+				o.ECS, o.Tag, o.NoRollback = api, "v2", tt.noRollback
 				o.Health = healthcheck.New(healthcheck.Options{Reporter: h, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 				res, err := h.run(context.Background(), deploy.Deploy, o)
 				if got := failure.ExitCode(err); got != tt.wantExit {
 					t.Fatalf("exit = %d, want %d; err = %v", got, tt.wantExit, err)
 				}
 				continues, stops := api.sent()
-				if len(continues) != 1 || continues[0] != tt.wantAction || len(stops) != 0 {
-					t.Errorf("sent ContinueServiceDeployment %v and StopServiceDeployment %v; want one %s and no stop", continues, stops, tt.wantAction)
+				if want := []ecstypes.DeploymentLifecycleHookAction{tt.wantAction}; tt.wantAction == "" && len(continues) > 0 ||
+					tt.wantAction != "" && !slices.Equal(continues, want) || len(stops) != 0 {
+					t.Errorf("sent ContinueServiceDeployment %v and StopServiceDeployment %v; want %q and no stop", continues, stops, tt.wantAction)
 				}
 				sr := res.Services[0]
 				if sr.Status != tt.wantStatus || !strings.HasSuffix(currentTaskDef(t, h), "/"+tt.wantRev) {
@@ -139,13 +147,13 @@ func TestGatedBlueGreen(t *testing.T) {
 						released = true
 					}
 				}
-				if !released {
+				if !released && tt.wantAction != "" {
 					t.Errorf("no LifecycleHookReleased event with %s", tt.wantAction)
 				}
 				if tt.wantExit == 0 {
 					return
 				}
-				if !errors.Is(err, deploy.ErrTestTraffic) || !sr.RolledBack || sr.RunbookID != runbook.HealthTestTraffic {
+				if !errors.Is(err, deploy.ErrTestTraffic) || sr.RolledBack == tt.noRollback || sr.RunbookID != runbook.HealthTestTraffic {
 					t.Errorf("err = %v, rolled back %v, runbook %q; want the test-traffic failure, rolled back", err, sr.RolledBack, sr.RunbookID)
 				}
 				for _, want := range tt.wantInError {
