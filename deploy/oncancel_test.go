@@ -22,13 +22,14 @@ import (
 // and follows that. The run exits 130 either way.
 func TestOnCancel(t *testing.T) {
 	tests := []struct {
-		name      string
-		legacy    bool // the endpoint has no service deployments
-		onCancel  string
-		wantRev   string
-		wantStops []ecstypes.StopServiceDeploymentStopType
-		wantUpd   int // UpdateService calls
-		wantBack  bool
+		name       string
+		legacy     bool // the endpoint has no service deployments
+		onCancel   string
+		wantRev    string
+		wantStops  []ecstypes.StopServiceDeploymentStopType
+		wantUpd    int // UpdateService calls
+		wantBack   bool
+		noRollback bool
 	}{
 		{name: "leave: ECS carries on", onCancel: deploy.OnCancelLeave, wantRev: "api:2", wantUpd: 1},
 		{name: "rollback, service deployment: StopServiceDeployment(ROLLBACK) followed", onCancel: deploy.OnCancelRollback,
@@ -36,6 +37,8 @@ func TestOnCancel(t *testing.T) {
 		{name: "rollback, deployments[]: updated back and followed", legacy: true, onCancel: deploy.OnCancelRollback,
 			wantRev: "api:1", wantUpd: 2, wantBack: true},
 		{name: "leave, deployments[]", legacy: true, wantRev: "api:2", wantUpd: 1},
+		{name: "rollback wins over --no-rollback, which speaks of failures", onCancel: deploy.OnCancelRollback, noRollback: true,
+			wantRev: "api:1", wantStops: []ecstypes.StopServiceDeploymentStopType{ecstypes.StopServiceDeploymentStopTypeRollback}, wantUpd: 1, wantBack: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +50,7 @@ func TestOnCancel(t *testing.T) {
 				h.sim.Script("prod", "api", sim.Slow(10*time.Minute))
 				api := &hookRecorder{Sim: h.sim}
 				o := h.opts(svc)
-				o.ECS, o.Tag, o.OnCancel = api, "v2", tt.onCancel
+				o.ECS, o.Tag, o.OnCancel, o.NoRollback = api, "v2", tt.onCancel, tt.noRollback
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				var once sync.Once

@@ -217,6 +217,11 @@ func (sr *serviceRun) onCancel(ctx context.Context, arn string, sd ecstypes.Serv
 	}
 	cctx, cancel := sr.boundedAfter(ctx)
 	defer cancel()
+	// Asked for by name: --no-rollback speaks of failed deployments, not of
+	// one the operator cancelled.
+	r := *sr.r
+	r.opts.NoRollback = false
+	sr.r = &r
 	sr.warn("--on-cancel rollback: rolling back to %s (waiting at most %s)", orNone(prev), sr.r.opts.CancelRollbackTimeout)
 	var err error
 	if arn != "" {
