@@ -83,3 +83,47 @@ func TestStepSummaryNamesTheServiceDeployment(t *testing.T) {
 		}
 	}
 }
+
+// TestGateViews: the gate's release of its hook shows as a line in the
+// plain and live views and as a record in the JSON log (a warning when it
+// sent ROLLBACK), and the step summary lists the test listener's verdicts
+// before production's.
+func TestGateViews(t *testing.T) {
+	const arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api/Ab3kX9"
+	tests := []struct {
+		name      string
+		action    string
+		wantPlain string
+		wantLevel string
+	}{
+		{"continue", "CONTINUE", "[api] service deployment Ab3kX9: lifecycle hook hook-1 released with CONTINUE: 1 endpoint(s) passed", `"level":"INFO"`},
+		{"rollback", "ROLLBACK", "[api] service deployment Ab3kX9: lifecycle hook hook-1 released with ROLLBACK: 1 endpoint(s) passed", `"level":"WARN"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := event.LifecycleHookReleased{Service: "api", ARN: arn, HookID: "hook-1", Action: tt.action, Reason: "1 endpoint(s) passed"}
+			if got := (textView{}).eventText(e); got != tt.wantPlain {
+				t.Errorf("plain:\n got %q\nwant %q", got, tt.wantPlain)
+			}
+			var log strings.Builder
+			logEvent(slog.New(slog.NewJSONHandler(&log, nil)), e, nil)
+			for _, s := range []string{`"event":"lifecycle_hook_released"`, tt.wantLevel, `"hook":"hook-1"`, `"action":"` + tt.action + `"`, arn} {
+				if !strings.Contains(log.String(), s) {
+					t.Errorf("log record lacks %s: %s", s, log.String())
+				}
+			}
+			if v := newLiveView(testStart, func() int { return 200 }, palette{}); v.inBlock(e) {
+				t.Error("the live view hides the hook's release in its block; it is a line above it")
+			}
+		})
+	}
+	doc := result.New("deploy", nil, time.Second)
+	doc.Services = []result.Service{{
+		Name: "api", Stage: "health", TestTrafficHealth: []result.Health{{URL: "https://api:8443/healthz", Error: "503 Service Unavailable", StatusCode: 503, Attempts: 9}},
+		Health: []result.Health{},
+	}}
+	got := stepSummary(doc, nil, nil)
+	if want := "| api (test listener) | `https://api:8443/healthz` | ❌ 503 Service Unavailable | 503 | 9 |"; !strings.Contains(got, want) {
+		t.Errorf("step summary lacks %q:\n%s", want, got)
+	}
+}

@@ -69,17 +69,24 @@ func summaryServices(b *strings.Builder, doc result.Document) {
 func summaryHealth(b *strings.Builder, doc result.Document) {
 	var rows []string
 	for _, s := range doc.Services {
-		for _, h := range s.Health {
-			result := "✅ ok"
-			if !h.OK {
-				result = "❌ " + h.Error
+		// Gated blue/green: the test listener's verdicts come first, as
+		// they were checked before production traffic moved.
+		for _, part := range []struct {
+			name    string
+			results []result.Health
+		}{{s.Name + " (test listener)", s.TestTrafficHealth}, {s.Name, s.Health}} {
+			for _, h := range part.results {
+				result := "✅ ok"
+				if !h.OK {
+					result = "❌ " + h.Error
+				}
+				status := ""
+				if h.StatusCode != 0 {
+					status = fmt.Sprint(h.StatusCode)
+				}
+				rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %s |",
+					cell(part.name), code(h.URL), cell(result), status, h.Attempts, roundDuration(h.Elapsed)))
 			}
-			status := ""
-			if h.StatusCode != 0 {
-				status = fmt.Sprint(h.StatusCode)
-			}
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %s |",
-				cell(s.Name), code(h.URL), cell(result), status, h.Attempts, roundDuration(h.Elapsed)))
 		}
 	}
 	if len(rows) == 0 {
