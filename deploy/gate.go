@@ -94,8 +94,8 @@ func (sr *serviceRun) testTraffic(ctx context.Context, sd ecstypes.ServiceDeploy
 		if sr.r.opts.NoRollback {
 			sr.res.RunbookID = runbook.HealthTestTraffic
 			return sr.fail(failure.StageHealth, runbook.HealthTestTraffic, fmt.Errorf(
-				"%w: the new revision %s %s; rollback disabled: service deployment %s is left waiting at lifecycle hook %s "+
-					"(`omdeploy continue --service %s` releases it, with --rollback to roll back)",
+				"%w: the new revision %s failed %s; rollback disabled: service deployment %s is left waiting at lifecycle hook %s "+
+					"(`omdeploy continue --service %s` releases it; at the hook's timeout ECS takes its timeout action)",
 				ErrTestTraffic, sr.res.TaskDefinition, reason, arn, hook, sr.s.Name))
 		}
 		action = ecstypes.DeploymentLifecycleHookActionRollback
