@@ -56,6 +56,7 @@ type Options struct {
 	// Continue only; the deployments[] path cannot see stages.
 	WaitUntil  string
 	ToRevision int // Rollback only: the revision to return to; 0 = the previous one
+	Limit      int // History only: deployments per service; default DefaultHistoryLimit
 
 	// TaskDefinitions are the task definition files of the services that
 	// have one (task_definition:), read, by service name: the source of
