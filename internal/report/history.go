@@ -85,4 +85,3 @@ func writeTable(b *strings.Builder, indent string, rows [][]string) {
 		b.WriteString("\n")
 	}
 }
-
