@@ -140,7 +140,7 @@ var scenarios = []Scenario{
 		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", Pace: sdPace,
 		account: func(s *sim.Sim) {
 			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime,
-				Alarms: []string{webAlarm}, AlarmRollback: true})
+				Alarms: []string{webAlarm}, AlarmRollback: true, StageTime: stageTime})
 		},
 	},
 	{
@@ -150,7 +150,7 @@ var scenarios = []Scenario{
 		Exit: failure.ExitRollout, RunbookID: runbook.RolloutAlarm, Services: []string{"web"}, Tag: "v2", Pace: sdPace,
 		account: func(s *sim.Sim) {
 			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyCanary, CanaryPct: 10, CanaryBake: canaryBake,
-				BakeTime: bakeTime, Alarms: []string{webAlarm}, AlarmRollback: true})
+				BakeTime: bakeTime, Alarms: []string{webAlarm}, AlarmRollback: true, StageTime: stageTime})
 			s.Script(sim.DemoCluster, "web", sim.Healthy().AlarmAfter(webAlarm, time.Minute))
 		},
 	},
@@ -160,7 +160,7 @@ var scenarios = []Scenario{
 			"stops there with exit 0 while production still goes to blue, and prints the `omdeploy continue` that moves it on",
 		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", WaitUntil: deploy.WaitUntilHook, Pace: sdPace,
 		account: func(s *sim.Sim) {
-			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime,
+			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime, StageTime: stageTime,
 				PauseAt: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift}})
 		},
 	},
@@ -179,6 +179,9 @@ const (
 	webAlarm   = "demo-web-5xx"
 	bakeTime   = time.Minute
 	canaryBake = 2 * time.Minute
+	// stageTime is how long each traffic stage holds, long enough for a
+	// person (and a poll) to see test traffic before production moves.
+	stageTime = 3 * time.Second
 )
 
 // Scenarios lists every scenario, the default first.
