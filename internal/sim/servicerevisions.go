@@ -43,14 +43,5 @@ func (s *Sim) DescribeServiceRevisions(ctx context.Context, in *ecs.DescribeServ
 // findRevision finds the service deployment that created the service
 // revision arn: each one's target revision is new. s.mu is held.
 func (s *Sim) findRevision(arn string) *serviceDeployment {
-	for _, c := range s.clusters {
-		for _, svc := range c.services {
-			for _, sd := range svc.sds {
-				if sd.targetRev == arn {
-					return sd
-				}
-			}
-		}
-	}
-	return nil
+	return s.findSDWhere(func(sd *serviceDeployment) bool { return sd.targetRev == arn })
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,47 +55,26 @@ type SDLatencyOptions struct {
 // or ROLLBACK_SUCCESSFUL once ECS's rollback completed) to deploy.Deploy
 // returning. Rollouts are drawn as DetectionLatency's wall-clock ones.
 func SDDetectionLatency(ctx context.Context, o SDLatencyOptions) (Latency, error) {
-	o.Runs = max(o.Runs, 0)
-	if o.Runs == 0 {
+	if o.Runs <= 0 {
 		o.Runs = 20
 	}
-	o.Concurrency = max(o.Concurrency, 1)
 	want := ecstypes.ServiceDeploymentStatusSuccessful
 	if o.Rollback {
 		want = ecstypes.ServiceDeploymentStatusRollbackSuccessful
 	}
 	res := Latency{Outcome: string(want), Rollout: [2]time.Duration{3 * realStep[0], 3 * realStep[1]}}
-	var (
-		mu   sync.Mutex
-		lats []time.Duration
-		errs []error
-		wg   sync.WaitGroup
-	)
-	sem := make(chan struct{}, o.Concurrency)
-	for range o.Runs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			sc := scenario{desired: 2, rollout: sim.Slow(realStep[0] + rand.N(realStep[1]-realStep[0])), poll: o.Poll}
-			if o.Rollback {
-				taskStart := sc.rollout.TaskStart
-				sc.rollout = sim.CrashLoop(1, "panic: benchmark")
-				sc.rollout.TaskStart = taskStart
-				sc.breaker = true
-			}
-			lat, err := sdDeployOnce(ctx, clock.Real{}, sc, want)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			lats = append(lats, lat)
-		})
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return res, fmt.Errorf("service-deployment detection latency (%s): %d of %d runs failed, first: %w", want, len(errs), o.Runs, errs[0])
+	lats, err := sample(o.Runs, o.Concurrency, func() (time.Duration, error) {
+		sc := scenario{desired: 2, rollout: sim.Slow(realStep[0] + rand.N(realStep[1]-realStep[0])), poll: o.Poll}
+		if o.Rollback {
+			taskStart := sc.rollout.TaskStart
+			sc.rollout = sim.CrashLoop(1, "panic: benchmark")
+			sc.rollout.TaskStart = taskStart
+			sc.breaker = true
+		}
+		return sdDeployOnce(ctx, clock.Real{}, sc, want)
+	})
+	if err != nil {
+		return res, fmt.Errorf("service-deployment detection latency (%s): %w", want, err)
 	}
 	res.Stats = summarize(lats)
 	return res, nil
