@@ -88,23 +88,20 @@ func (r Report) Summary() string {
 
 func (r Report) rows() []row {
 	var rows []row
-	for _, l := range r.Latency {
-		rows = append(rows, row{
-			measure:  fmt.Sprintf("Detection latency, %s (%d runs, wall clock)", l.Outcome, l.N),
+	latency := func(engine string, l Latency) row {
+		return row{
+			measure:  fmt.Sprintf("Detection latency, %s%s (%d runs, wall clock)", engine, l.Outcome, l.N),
 			target:   "≤ 1 s median",
 			measured: fmt.Sprintf("median %s, p95 %s", secs(l.Median), secs(l.P95)),
 			ok:       okIf(l.N > 0 && l.Median <= time.Second),
 			others:   othersLatency,
-		})
+		}
+	}
+	for _, l := range r.Latency {
+		rows = append(rows, latency("", l))
 	}
 	for _, l := range r.SDLatency {
-		rows = append(rows, row{
-			measure:  fmt.Sprintf("Detection latency, service deployment %s (%d runs, wall clock)", l.Outcome, l.N),
-			target:   "≤ 1 s median",
-			measured: fmt.Sprintf("median %s, p95 %s", secs(l.Median), secs(l.P95)),
-			ok:       okIf(l.N > 0 && l.Median <= time.Second),
-			others:   othersLatency,
-		})
+		rows = append(rows, latency("service deployment ", l))
 	}
 	if row, ok := r.pollCostRow(); ok {
 		rows = append(rows, row)
