@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -239,6 +240,70 @@ func TestRollbackFallsBack(t *testing.T) {
 		warnings := event.Of[event.Warning](h.rec.Events())
 		if len(warnings) != 1 || !strings.Contains(warnings[0].Message, "previous ACTIVE revision") {
 			t.Errorf("warnings %+v, want one about the fallback", warnings)
+		}
+	})
+}
+
+// pagedSD answers ListServiceDeployments in pages of 5, as AWS may, and
+// records the batch sizes of the describes.
+type pagedSD struct {
+	*batchSizes
+	revBatches []int
+}
+
+func (p *pagedSD) ListServiceDeployments(ctx context.Context, in *ecs.ListServiceDeploymentsInput, opts ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error) {
+	all, err := p.Sim.ListServiceDeployments(ctx, &ecs.ListServiceDeploymentsInput{Cluster: in.Cluster, Service: in.Service, MaxResults: aws.Int32(100)}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	from := 0
+	if in.NextToken != nil {
+		if _, err := fmt.Sscan(*in.NextToken, &from); err != nil {
+			return nil, fmt.Errorf("next token %q: %w", *in.NextToken, err)
+		}
+	}
+	to := min(from+5, len(all.ServiceDeployments), from+int(aws.ToInt32(in.MaxResults)))
+	out := &ecs.ListServiceDeploymentsOutput{ServiceDeployments: all.ServiceDeployments[from:to]}
+	if to < len(all.ServiceDeployments) {
+		out.NextToken = aws.String(fmt.Sprint(to))
+	}
+	return out, nil
+}
+
+func (p *pagedSD) DescribeServiceRevisions(ctx context.Context, in *ecs.DescribeServiceRevisionsInput, opts ...func(*ecs.Options)) (*ecs.DescribeServiceRevisionsOutput, error) {
+	p.mu.Lock()
+	p.revBatches = append(p.revBatches, len(in.ServiceRevisionArns))
+	p.mu.Unlock()
+	return p.Sim.DescribeServiceRevisions(ctx, in, opts...)
+}
+
+// TestHistoryPagesAndBatches reads 22 of a service's 25 service
+// deployments: listed over pages, described 20 ARNs per call, their
+// revisions 20 per call.
+func TestHistoryPagesAndBatches(t *testing.T) {
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Name: "api", Desired: 1})
+		for i := range 24 {
+			deployTags(t, h, svc, nil, fmt.Sprintf("v%d", i+2))
+		}
+		api := &pagedSD{batchSizes: &batchSizes{Sim: h.sim}}
+		o := h.opts(svc)
+		o.ECS, o.Limit = api, 22
+		hist, err := deploy.History(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := hist[0].Deployments
+		if len(entries) != 22 || tail(entries[0].TargetTaskDefinition) != "api:25" || tail(entries[21].SourceTaskDefinition) != "api:3" {
+			t.Fatalf("%d entries, newest %+v, oldest %+v", len(entries), entries[0], entries[len(entries)-1])
+		}
+		for i, e := range entries {
+			if want := fmt.Sprintf("api:%d", 25-i); tail(e.TargetTaskDefinition) != want {
+				t.Errorf("entry %d targets %s, want %s: not newest first", i, e.TargetTaskDefinition, want)
+			}
+		}
+		if !slices.Equal(api.sizes, []int{20, 2}) || !slices.Equal(api.revBatches, []int{20, 3}) {
+			t.Errorf("DescribeServiceDeployments batches %v, DescribeServiceRevisions batches %v; want [20 2] and [20 3]", api.sizes, api.revBatches)
 		}
 	})
 }
