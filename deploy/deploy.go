@@ -63,7 +63,8 @@ type Options struct {
 	// ends as interrupted.
 	OnCancel              string
 	CancelRollbackTimeout time.Duration
-	ToRevision            int // Rollback only: the revision to return to; 0 = the previous one
+	ToRevision            int // Rollback only: the revision to return to; 0 = the last service deployment's source
+	Limit                 int // History only: deployments per service; default DefaultHistoryLimit
 
 	// TaskDefinitions are the task definition files of the services that
 	// have one (task_definition:), read, by service name: the source of
@@ -173,8 +174,10 @@ func Wait(ctx context.Context, opts Options) (Result, error) {
 	return Result{Services: services}, err
 }
 
-// Rollback returns each service to the previous ACTIVE revision of its
-// task-definition family (or to ToRevision) and waits for that deployment.
+// Rollback undoes each service's last service deployment, returning the
+// service to its source revision (or goes to ToRevision of its family), and
+// waits for that deployment. Where service deployments cannot be read it
+// returns to the previous ACTIVE revision of the family, with one warning.
 // Its failures are of StageRollback (exit 6).
 func Rollback(ctx context.Context, opts Options) (Result, error) {
 	opts = opts.withDefaults()

@@ -159,7 +159,7 @@ func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
 		return sr.fail(failure.StageRollback, rb, err)
 	}
 	sr.res.TaskDefinition = to
-	sr.emit(event.RollbackStarted{Service: sr.s.Name, From: cur, To: to})
+	sr.emit(event.RollbackStarted{Service: sr.s.Name, From: cur, To: to, Undoes: sr.undoes})
 	id, err := sr.update(ctx, to, false, true)
 	if err != nil {
 		return sr.fail(failure.StageRollback, runbook.RolloutRollbackFailed, fmt.Errorf("%w: %w", ErrRollbackFailed, err))
@@ -170,10 +170,19 @@ func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
 	return err
 }
 
-// rollbackTarget is ToRevision of cur's family, or the newest ACTIVE
-// revision older than cur.
+// rollbackTarget is ToRevision of cur's family; else the source revision
+// of the service's last service deployment (undoLast); else, where service
+// deployments cannot be read, the newest ACTIVE revision older than cur.
 func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, error) {
 	family, rev, ok := parseTaskDef(cur)
+	if !ok && sr.r.opts.ToRevision > 0 {
+		return "", fmt.Errorf("task definition %q: cannot tell its family and revision", cur)
+	}
+	if sr.r.opts.ToRevision == 0 {
+		if to, handled, err := sr.undoLast(ctx, cur); handled {
+			return to, err
+		}
+	}
 	if !ok {
 		return "", fmt.Errorf("task definition %q: cannot tell its family and revision", cur)
 	}

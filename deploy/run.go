@@ -81,6 +81,7 @@ type serviceRun struct {
 	unanswered    bool                               // the last UpdateService got no answer; the read-back found it applied
 	release       func()                             // gives up the service's Parallel slot; nil outside each
 	sd            sdFollow                           // the service deployment UpdateService started (servicedeployment.go)
+	undoes        string                             // the service deployment `omdeploy rollback` undoes (undo.go)
 }
 
 // waiting gives the service's Parallel slot to the next service. Parallel

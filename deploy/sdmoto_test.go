@@ -75,3 +75,58 @@ func TestMotoServiceDeploymentsFallBack(t *testing.T) {
 		})
 	}
 }
+
+// TestMotoHistoryAndRollbackFallBack reads history and rolls back against
+// moto, which answers the service-deployment calls with an error: history
+// shows deployments[], the rollback goes to the previous revision of the
+// family, each with one warning.
+func TestMotoHistoryAndRollbackFallBack(t *testing.T) {
+	c := testenv.Moto(t)
+	f1 := testenv.NewFixture(t, c, testenv.FixtureOptions{})
+	f2 := testenv.NewFixture(t, c, testenv.FixtureOptions{})
+	o := motoOptions(c, f1, &event.Recorder{})
+	o.Services = append(o.Services, config.Service{Name: f2.Service, Cluster: f2.Cluster, Service: f2.Service, Container: "app", WaitTimeout: o.Services[0].WaitTimeout})
+	o.Tag = "v2"
+	if _, err := deploy.Deploy(testenv.Ctx(t), o); err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	oneWarning := func(t *testing.T, rec *event.Recorder, want string) {
+		t.Helper()
+		warnings := event.Of[event.Warning](rec.Events())
+		if len(warnings) != 1 || !strings.Contains(warnings[0].Message, "service deployments unavailable") || !strings.Contains(warnings[0].Message, want) {
+			t.Fatalf("warnings = %+v, want one saying service deployments are unavailable and %q", warnings, want)
+		}
+		t.Logf("warning: %s", warnings[0].Message)
+	}
+	t.Run("history", func(t *testing.T) {
+		rec := &event.Recorder{}
+		o := o
+		o.Reporter = rec
+		hist, err := deploy.History(testenv.Ctx(t), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oneWarning(t, rec, "deployments[]")
+		for _, h := range hist {
+			// moto keeps the deployments[] the service was created with.
+			if h.Source != "deployments" || len(h.Deployments) == 0 || h.Deployments[0].TargetTaskDefinition == "" || h.Deployments[0].ID == "" {
+				t.Errorf("%s: %+v, want the entries of deployments[]", h.Name, h)
+			}
+		}
+	})
+	t.Run("rollback", func(t *testing.T) {
+		rec := &event.Recorder{}
+		o := o
+		o.Reporter, o.Tag = rec, ""
+		res, err := deploy.Rollback(testenv.Ctx(t), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oneWarning(t, rec, "previous ACTIVE revision")
+		for _, sr := range res.Services {
+			if !sr.RolledBack || !strings.HasSuffix(sr.TaskDefinition, ":1") {
+				t.Errorf("%s: %+v, want rolled back to revision 1", sr.Name, sr)
+			}
+		}
+	})
+}

@@ -107,6 +107,7 @@ type wireECS struct {
 	sdBodies []string         // DescribeServiceDeployments request bodies
 	writes   []map[string]any // StopServiceDeployment and ContinueServiceDeployment requests, decoded
 	calls    int
+	bodies   map[string][]string // request bodies of the other reads, by operation
 }
 
 func (w *wireECS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -167,6 +168,20 @@ func (w *wireECS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out = `{"serviceDeploymentArn": "` + wireSD + `"}`
+	case "ListServiceDeployments":
+		w.record(op, body)
+		out = fmt.Sprintf(`{"serviceDeployments": [{"serviceDeploymentArn": %q, "serviceArn": %q, "clusterArn": %q,
+  "startedAt": %v, "createdAt": %v, "finishedAt": %v, "targetServiceRevisionArn": %q,
+  "status": "ROLLBACK_SUCCESSFUL", "statusReason": "Service deployment rolled back."}]}`,
+			wireSD, wireService, wireCluster, wireCreated, wireCreated, wireCreated+300, wireTgtRev)
+	case "DescribeServiceRevisions":
+		w.record(op, body)
+		rev := func(arn, td string) string {
+			return fmt.Sprintf(`{"serviceRevisionArn": %q, "serviceArn": %q, "clusterArn": %q, "taskDefinition": %q, "createdAt": %v,
+  "launchType": "FARGATE", "containerImages": [{"containerName": "app", "imageDigest": "sha256:0123", "image": "repo/api:v1"}]}`,
+				arn, wireService, wireCluster, td, wireCreated)
+		}
+		out = `{"serviceRevisions": [` + rev(wireSrcRev, wireRev1) + ", " + rev(wireTgtRev, wireRev2) + `], "failures": []}`
 	default:
 		w.mu.Unlock()
 		rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -181,6 +196,65 @@ func (w *wireECS) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	rw.Header().Set("X-Amzn-Requestid", "wire-"+op)
 	io.WriteString(rw, out)
+}
+
+// record keeps a request body of op. w.mu is held.
+func (w *wireECS) record(op string, body []byte) {
+	if w.bodies == nil {
+		w.bodies = map[string][]string{}
+	}
+	w.bodies[op] = append(w.bodies[op], string(body))
+}
+
+// wireClient is the real SDK client pointed at the fake endpoint.
+func wireClient(t *testing.T, fake *wireECS) *ecs.Client {
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return ecs.NewFromConfig(aws.Config{
+		Region: "us-east-1", HTTPClient: srv.Client(),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDWIRE", "SECRET", ""),
+	}, func(o *ecs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+}
+
+// TestHistoryWireFormat reads a history through the real SDK client: the
+// requests it sends, and the service deployment, its rollback and its
+// revisions' task definitions read off the wire.
+func TestHistoryWireFormat(t *testing.T) {
+	rollback := `, "rollback": {"reason": "Service deployment rolled back because alarm api-5xx went into ALARM state.",
+    "startedAt": 1767225660, "serviceRevisionArn": "` + wireSrcRev + `"}, "finishedAt": 1767225900.5`
+	fake := &wireECS{t: t, sds: []string{wireSDBody("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0, 0, "TRIGGERED", `"api-5xx"`, rollback)}}
+	hist, err := deploy.History(t.Context(), deploy.Options{
+		Services: []config.Service{{Name: "api", Cluster: "prod", Service: "api"}},
+		ECS:      wireClient(t, fake), Region: "us-east-1", Limit: 5,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Source != "service_deployments" || len(hist[0].Deployments) != 1 {
+		t.Fatalf("history = %+v", hist)
+	}
+	e := hist[0].Deployments[0]
+	started := time.Unix(1767225600, 123e6).UTC()
+	if e.ARN != wireSD || e.Status != "ROLLBACK_SUCCESSFUL" || e.Strategy != "BLUE_GREEN" ||
+		e.SourceTaskDefinition != wireRev1 || e.TargetTaskDefinition != wireRev2 ||
+		!strings.Contains(e.Reason, "alarm api-5xx went into ALARM") || !slices.Equal(e.TriggeredAlarms, []string{"api-5xx"}) ||
+		!e.StartedAt.Equal(started) || e.FinishedAt == nil || !e.FinishedAt.Equal(time.Unix(1767225900, 5e8)) {
+		t.Errorf("entry %+v", e)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	want := map[string][]string{
+		"ListServiceDeployments":   {`{"cluster":"prod","maxResults":5,"service":"api"}`},
+		"DescribeServiceRevisions": {`{"serviceRevisionArns":["` + wireTgtRev + `","` + wireSrcRev + `"]}`},
+	}
+	for op, bodies := range want {
+		if !slices.Equal(fake.bodies[op], bodies) {
+			t.Errorf("%s request bodies %q, want %q", op, fake.bodies[op], bodies)
+		}
+	}
+	if !slices.Equal(fake.sdBodies, []string{`{"serviceDeploymentArns":["` + wireSD + `"]}`}) {
+		t.Errorf("DescribeServiceDeployments request bodies %q", fake.sdBodies)
+	}
 }
 
 func TestServiceDeploymentWireFormat(t *testing.T) {
@@ -218,12 +292,7 @@ func TestServiceDeploymentWireFormat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &wireECS{t: t, sds: tt.sds}
-			srv := httptest.NewServer(fake)
-			defer srv.Close()
-			client := ecs.NewFromConfig(aws.Config{
-				Region: "us-east-1", HTTPClient: srv.Client(),
-				Credentials: credentials.NewStaticCredentialsProvider("AKIDWIRE", "SECRET", ""),
-			}, func(o *ecs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+			client := wireClient(t, fake)
 			rec := &event.Recorder{}
 			res, err := deploy.Deploy(t.Context(), deploy.Options{
 				Services: []config.Service{{Name: "api", Cluster: "prod", Service: "api", WaitTimeout: time.Minute}},

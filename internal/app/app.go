@@ -104,6 +104,7 @@ func newApp(build Build, s *iostreams.IO, d deps) *cli.App {
 			continueCommand(d),
 			healthCommand(d),
 			statusCommand(d),
+			historyCommand(d),
 			rollbackCommand(d),
 			unlockCommand(d),
 			runCommand(d),

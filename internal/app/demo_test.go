@@ -49,6 +49,15 @@ func TestDemoScenarios(t *testing.T) {
 		"tracked-secret":        {"fail secrets.gitignore", "git tracks .secrets/db.env", "`git rm -r --cached -- .secrets/db.env`"},
 		"expired-token":         {"fail aws.credentials", "ExpiredToken", "aws sso login"},
 		"timeout":               {"did not finish within 8s", "[worker] rolling back"},
+		// Stages that last seconds of simulated time are milliseconds here,
+		// which a poll on a loaded machine can miss: the lines asked for
+		// hold for longer.
+		"blue-green": {"a time-lapse", "BLUE_GREEN IN_PROGRESS", "prod=0% test=100%", "prod=100% test=100%",
+			"BAKE_TIME", "s left", "alarms demo-web-5xx", "BLUE_GREEN SUCCESSFUL CLEAN_UP", "[web] healthy", "[web] done"},
+		"canary-alarm-rollback": {"CANARY IN_PROGRESS", "prod=10%", "FIRED demo-web-5xx", "ROLLBACK_SUCCESSFUL",
+			"rolled back by ECS: Service deployment rolled back because CloudWatch alarm demo-web-5xx went into ALARM state", "[web] failed at stage rollout"},
+		"paused-hook": {"POST_TEST_TRAFFIC_SHIFT", "prod=0% test=100%", "AWAITING_ACTION", "(--wait-until hook)",
+			"`omdeploy continue --service web` releases it", "[web] done", "--wait-until hook` runs the same pipeline", "`omdeploy continue --service web` releases the hook"},
 		"failed-migration": {"[api] release task migrate started", `[api] migrate | level=error msg="migration failed"`,
 			"container app exit code 1", "[api] failed at stage release"},
 	}

@@ -174,3 +174,20 @@ func TestDeployMissingServiceAgainstMoto(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryTextAgainstMoto: moto has no service deployments, so history
+// prints the table of deployments[] and says why once, on stderr.
+func TestHistoryTextAgainstMoto(t *testing.T) {
+	c := testenv.Moto(t)
+	f := testenv.NewFixture(t, c, testenv.FixtureOptions{})
+	code, stdout, stderr := run(t, "history", "--config", motoConfig(t, f, ""), "--endpoint-url", testenv.MotoEndpoint(t), "--region", "us-east-1")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "STARTED") || !strings.Contains(stdout, "COMPLETED") || !strings.Contains(stdout, f.Family+":1") {
+		t.Errorf("stdout lacks the table of deployments[]:\n%s", stdout)
+	}
+	if n := strings.Count(stderr, "service deployments unavailable"); n != 1 || !strings.Contains(stderr, "deployments[]") {
+		t.Errorf("stderr says service deployments are unavailable %d times, want once:\n%s", n, stderr)
+	}
+}

@@ -13,7 +13,7 @@ import (
 )
 
 // sections are the document's command-specific keys.
-var sections = []string{"status", "runbook", "version", "init", "health", "demo"}
+var sections = []string{"status", "runbook", "version", "init", "health", "demo", "history"}
 
 // TestEveryCommandWritesAValidDocument runs each command in-process with
 // --output json, passing and failing, and checks that stdout holds exactly
@@ -71,6 +71,8 @@ func TestEveryCommandWritesAValidDocument(t *testing.T) {
 		{"health", nil, []string{"health", "--config", healthCfg("/healthz")}, 0, "health", map[string]any{"endpoints": 1.0, "passed": 1.0}},
 		{"health failing", nil, []string{"health", "--config", healthCfg("/healthz", "/api/health")}, 5, "health", map[string]any{"endpoints": 2.0, "passed": 1.0}},
 		{"status", nil, append([]string{"status", "--config", cfg}, aws...), 0, "status", nil},
+		{"history (moto has no service deployments: deployments[])", nil, append([]string{"history", "--config", cfg}, aws...), 0, "history", nil},
+		{"history with a bad --limit", nil, append([]string{"history", "--config", cfg, "--limit", "0"}, aws...), 2, "", nil},
 		{"runbook", nil, []string{"runbook", "health"}, 0, "runbook", nil},
 		{"runbook of an unknown entry", nil, []string{"runbook", "no-such-area"}, 2, "", nil},
 		{"version", nil, []string{"version"}, 0, "version", map[string]any{"version": "1.2.3", "commit": "abc", "date": "today"}},

@@ -27,21 +27,32 @@ func dryRun(t *testing.T, scenario string, args ...string) (int, string, string,
 // simulated account for scenario and its services.
 func simRun(t *testing.T, scenario string, args ...string) (int, string, string, int) {
 	t.Helper()
+	return simSession(t, scenario)(args...)
+}
+
+// simSession prepares a simulated account for scenario and returns a
+// function that runs omdeploy with args (the command first) against it,
+// so that commands can follow one another on the same account. The writes
+// it returns count from the session's start.
+func simSession(t *testing.T, scenario string) func(args ...string) (int, string, string, int) {
+	t.Helper()
 	env, err := demo.Prepare(t.Context(), demo.Options{Scenario: scenario, Speed: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer env.Close()
+	t.Cleanup(env.Close)
 	d := deps{aws: func(context.Context, awsx.Options) pipeline.AWS { return env.AWS() }, clock: env.Clock}
-	argv := append([]string{"omdeploy"}, args...)
-	argv = append(argv, "--config", env.ConfigPath)
-	for _, s := range env.Services {
-		argv = append(argv, "--service", s.Name)
+	return func(args ...string) (int, string, string, int) {
+		argv := append([]string{"omdeploy"}, args...)
+		argv = append(argv, "--config", env.ConfigPath)
+		for _, s := range env.Services {
+			argv = append(argv, "--service", s.Name)
+		}
+		var stdout, stderr bytes.Buffer
+		code := runWith(t.Context(), Build{Version: "test"}, argv, iostreams.Test(&stdout, &stderr), d)
+		calls := env.Account.Calls()
+		return code, stdout.String(), stderr.String(), calls["RegisterTaskDefinition"] + calls["UpdateService"]
 	}
-	var stdout, stderr bytes.Buffer
-	code := runWith(t.Context(), Build{Version: "test"}, argv, iostreams.Test(&stdout, &stderr), d)
-	calls := env.Account.Calls()
-	return code, stdout.String(), stderr.String(), calls["RegisterTaskDefinition"] + calls["UpdateService"]
 }
 
 // TestDeployDryRun: a dry run runs the read-only preflight checks, prints
@@ -128,5 +139,44 @@ func TestRollbackToRevision(t *testing.T) {
 				t.Fatalf("exit %d (want %d), %d writes, stderr lacks %q:\nstdout:\n%s\nstderr:\n%s", code, tt.exit, writes, tt.stderr, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestHistoryAndUndo: after two deploys, history lists them newest first
+// with their revisions; rollback without --to-revision undoes the last
+// one, back to its source revision, and says which deployment it undoes.
+func TestHistoryAndUndo(t *testing.T) {
+	run := simSession(t, "health-503-then-ok")
+	for _, tag := range []string{"v2", "v3"} {
+		if code, _, stderr, _ := run("deploy", "--tag", tag); code != 0 {
+			t.Fatalf("deploy %s: exit %d\n%s", tag, code, stderr)
+		}
+	}
+	code, stdout, stderr, _ := run("history", "--limit", "2")
+	if code != 0 {
+		t.Fatalf("history: exit %d\n%s", code, stderr)
+	}
+	t.Logf("history:\n%s", stdout)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[1], "STARTED") || !strings.Contains(lines[2], "SUCCESSFUL") ||
+		!strings.Contains(lines[2], "web:2 → web:3") || !strings.Contains(lines[3], "web:1 → web:2") {
+		t.Fatalf("history text:\n%s", stdout)
+	}
+	if i := strings.Index(lines[1], "STATUS"); i < 0 || strings.Index(lines[2], "SUCCESSFUL") != i {
+		t.Errorf("columns not aligned:\n%s", stdout)
+	}
+
+	code, stdout, stderr, _ = run("history", "-o", "json")
+	var doc result.Document
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != 0 || len(doc.History) != 1 {
+		t.Fatalf("exit %d, %v:\n%s\n%s", code, err, stdout, stderr)
+	}
+	if h := doc.History[0]; h.Source != result.HistoryServiceDeployments || len(h.Deployments) != 3 || h.Deployments[0].ARN == "" {
+		t.Errorf("history section %+v", h)
+	}
+
+	code, _, stderr, _ = run("rollback")
+	if code != 0 || !strings.Contains(stderr, "undoing service deployment "+doc.History[0].Deployments[0].ARN) || !strings.Contains(stderr, "-> arn:aws:ecs:us-east-1:123456789012:task-definition/web:2") {
+		t.Errorf("rollback: exit %d, stderr:\n%s", code, stderr)
 	}
 }

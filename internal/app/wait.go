@@ -26,15 +26,18 @@ EXAMPLES:
 func rollbackCommand(d deps) *cli.Command {
 	return withGlobal(&cli.Command{
 		Name:  "rollback",
-		Usage: "go back to the previous (or a given) task-definition revision, then wait",
-		Description: `Updates each service to the previous revision of its task-definition family (or
---to-revision N) and follows that deployment to its end. Never deregisters anything.
+		Usage: "undo the last service deployment (or go to a given revision), then wait",
+		Description: `Undoes each service's last service deployment: updates the service back to that deployment's
+source revision (what it ran before: a deploy from :3 to :7 goes back to :3), or to --to-revision N
+of its family, and follows that deployment to its end. Where the service-deployment calls are
+unavailable it goes to the previous ACTIVE revision of the family, with a warning. Never
+deregisters anything.
 
 EXAMPLES:
    omdeploy rollback --service tech-gateway
    omdeploy rollback --service tech-gateway --to-revision 41`,
 		Flags: append([]cli.Flag{
-			&cli.IntFlag{Name: flagToRevision, Usage: "return to revision `N` of the family", DefaultText: "the previous one"},
+			&cli.IntFlag{Name: flagToRevision, Usage: "return to revision `N` of the family", DefaultText: "the last deployment's source"},
 		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Rollback),
 	}, viewFlags, configFlags, awsFlags)

@@ -107,7 +107,7 @@ func Prepare(ctx context.Context, opts Options) (*Env, error) {
 		return nil, failure.New(failure.StageConfig, "", "", fmt.Errorf(
 			"demo scenario %s shows a file committed to git, and git is not installed (%w); install git or pick another scenario", sc.Name, err))
 	}
-	env := &Env{Scenario: sc, Clock: clockFor(opts.Speed)}
+	env := &Env{Scenario: sc, Clock: clockFor(sc.speed(opts.Speed))}
 	env.Account = sim.NewDemoECR(env.Clock)
 	if sc.account != nil {
 		sc.account(env.Account)
@@ -205,10 +205,10 @@ func (e *Env) Pipeline(opts Options) pipeline.Options {
 		Config:   e.Config,
 		Services: e.Services,
 		AWS:      e.AWS(),
-		Engine:   deploy.Options{Tag: e.Scenario.Tag},
+		Engine:   deploy.Options{Tag: e.Scenario.Tag, WaitUntil: e.Scenario.WaitUntil},
 		Health: healthcheck.New(healthcheck.Options{
-			MinBackoff: scale(healthcheck.DefaultMinBackoff, opts.Speed),
-			MaxBackoff: scale(healthcheck.DefaultMaxBackoff, opts.Speed),
+			MinBackoff: scale(healthcheck.DefaultMinBackoff, e.Scenario.speed(opts.Speed)),
+			MaxBackoff: scale(healthcheck.DefaultMaxBackoff, e.Scenario.speed(opts.Speed)),
 			Reporter:   rep, // every attempt is an event: no logger, or each is recorded twice
 		}),
 		Clock:    e.Clock,
@@ -229,9 +229,22 @@ func noEnv(string) (string, bool) { return "", false }
 
 // intro is the line that says what the demo is about to do.
 func intro(sc Scenario, services []config.Service, baseURL string) string {
+	lapse := ""
+	if sc.Pace > 1 {
+		lapse = fmt.Sprintf(" Simulated time runs %gx faster than usual here (a time-lapse).", sc.Pace)
+	}
 	return fmt.Sprintf("omdeploy demo (scenario %s): deploying tag %s to %s in a simulated AWS account (%s, cluster %s) "+
-		"with health checks against a local server at %s; no AWS calls, no credentials needed.",
-		sc.Name, sc.Tag, serviceList(services), sim.Account, sim.DemoCluster, baseURL)
+		"with health checks against a local server at %s; no AWS calls, no credentials needed.%s",
+		sc.Name, sc.Tag, serviceList(services), sim.Account, sim.DemoCluster, baseURL, lapse)
+}
+
+// speed is the simulated account's speed for a run at speed: the
+// scenario's time-lapse on top.
+func (sc Scenario) speed(speed float64) float64 {
+	if sc.Pace > 1 {
+		return speed * sc.Pace
+	}
+	return speed
 }
 
 // Closing is the line shown after the result: the command that does the
@@ -248,12 +261,18 @@ func Closing(opts Options, err error) string {
 	if len(opts.Services) > 0 {
 		sc.Services = opts.Services
 	}
-	cmd := "omdeploy deploy"
+	services := ""
 	for _, s := range sc.Services {
-		cmd += " --service " + s
+		services += " --service " + s
 	}
-	cmd += " --tag " + sc.Tag
+	cmd := "omdeploy deploy" + services + " --tag " + sc.Tag
+	if sc.WaitUntil != "" {
+		cmd += " --wait-until " + sc.WaitUntil
+	}
 	line := fmt.Sprintf("That was the simulator. For real: `omdeploy init` writes omdeploy.yaml for your cluster, then `%s` runs the same pipeline against AWS.", cmd)
+	if sc.WaitUntil == deploy.WaitUntilHook {
+		line += fmt.Sprintf(" There, once the green side checks out on the test listener, `omdeploy continue%s` releases the hook and follows the rest to SUCCESSFUL.", services)
+	}
 	if sc.Name == DefaultScenario {
 		line += " Failure paths: `omdeploy demo --list`."
 	}

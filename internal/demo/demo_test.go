@@ -17,7 +17,9 @@ import (
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/sim"
 )
 
 // testSpeed makes a ten-second rollout take half a second.
@@ -262,5 +264,78 @@ func TestFastClock(t *testing.T) {
 	}
 	if _, ok := clockFor(1).(clock.Real); !ok {
 		t.Fatal("speed 1 is not the wall clock")
+	}
+}
+
+// TestServiceDeploymentScenarios runs the service-deployment scenarios
+// and checks what the document says of web's service deployment, and that
+// the time-lapse keeps each to a few seconds of wall time.
+func TestServiceDeploymentScenarios(t *testing.T) {
+	tests := []struct {
+		scenario             string
+		exit                 int
+		strategy, status     string
+		stage                string
+		alarms               []string
+		rolledBackByECSNamed string // in the error
+	}{
+		{"blue-green", failure.ExitOK, "BLUE_GREEN", "SUCCESSFUL", "CLEAN_UP", nil, ""},
+		{"canary-alarm-rollback", failure.ExitRollout, "CANARY", "ROLLBACK_SUCCESSFUL", "", []string{webAlarm}, "CloudWatch alarm " + webAlarm},
+		{"paused-hook", failure.ExitOK, "BLUE_GREEN", "IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			res, err := Run(t.Context(), Options{Scenario: tt.scenario, Speed: testSpeed})
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("took %s of wall time at speed %d", took, testSpeed)
+			}
+			if got := failure.ExitCode(err); got != tt.exit {
+				t.Fatalf("exit code %d, want %d (err: %v)", got, tt.exit, err)
+			}
+			sc, _ := Find(tt.scenario)
+			if sc.Exit != tt.exit {
+				t.Errorf("--list documents exit %d, the run ended %d", sc.Exit, tt.exit)
+			}
+			if tt.rolledBackByECSNamed != "" && (err == nil || !strings.Contains(err.Error(), "rolled back by ECS") || !strings.Contains(err.Error(), tt.rolledBackByECSNamed)) {
+				t.Errorf("error %v, want it to say ECS rolled back and name %q", err, tt.rolledBackByECSNamed)
+			}
+			if len(res.Services) != 1 {
+				t.Fatalf("services %+v", res.Services)
+			}
+			s := res.Services[0]
+			if s.Name != "web" || s.Strategy != tt.strategy || s.Status != tt.status || s.ServiceDeploymentARN == "" ||
+				(tt.stage != "" && s.LifecycleStage != tt.stage) || !slices.Equal(s.TriggeredAlarms, tt.alarms) {
+				t.Errorf("web: strategy %q status %q stage %q alarms %v arn %q; want %s %s %s %v",
+					s.Strategy, s.Status, s.LifecycleStage, s.TriggeredAlarms, s.ServiceDeploymentARN, tt.strategy, tt.status, tt.stage, tt.alarms)
+			}
+		})
+	}
+}
+
+// TestPausedHookContinues does what the paused-hook scenario tells the
+// reader to do next: `omdeploy continue` releases the hook, and the
+// deployment goes on to SUCCESSFUL.
+func TestPausedHookContinues(t *testing.T) {
+	env, err := Prepare(t.Context(), Options{Scenario: "paused-hook", Speed: testSpeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	opts := env.Pipeline(Options{Speed: testSpeed})
+	if _, err := pipeline.Deploy(t.Context(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if arn, hook := env.Account.WaitingHook(sim.DemoCluster, "web"); arn == "" || hook == "" {
+		t.Fatal("the deploy returned with no hook waiting")
+	}
+	opts.Engine.WaitUntil = ""
+	res, err := pipeline.Continue(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Services[0]; s.Status != "SUCCESSFUL" || s.RolloutState != "COMPLETED" {
+		t.Errorf("after continue: status %q, rollout %q; want SUCCESSFUL", s.Status, s.RolloutState)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/sim"
@@ -26,6 +27,14 @@ type Scenario struct {
 	Services  []string // deployed, in config order; nil: every service
 	Tag       string   // the image tag deployed
 	NeedsGit  bool     // the scenario shows a git state, so git must be installed
+	// WaitUntil is the deploy's --wait-until: where the run stops
+	// following the service deployment, successfully; "" follows it to its
+	// end.
+	WaitUntil string
+	// Pace runs this scenario's simulated time so many times faster than
+	// Options.Speed says (default 1): a time-lapse, so that minutes of bake
+	// time pass in seconds of a person's watching.
+	Pace float64
 
 	config  func(*configSpec)
 	account func(*sim.Sim)
@@ -125,12 +134,55 @@ var scenarios = []Scenario{
 		},
 	},
 	{
+		Name: "blue-green",
+		Summary: fmt.Sprintf("web deploys BLUE_GREEN: green scales up, takes test traffic, then production traffic, bakes for %s "+
+			"while alarm %s stays quiet, and the service deployment ends SUCCESSFUL (a %dx time-lapse)", bakeTime, webAlarm, sdPace),
+		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", Pace: sdPace,
+		account: func(s *sim.Sim) {
+			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime,
+				Alarms: []string{webAlarm}, AlarmRollback: true, StageTime: stageTime})
+		},
+	},
+	{
+		Name: "canary-alarm-rollback",
+		Summary: fmt.Sprintf("web deploys CANARY (10%% of production for %s); alarm %s fires during the canary's bake, "+
+			"ECS rolls back, and omdeploy names the alarm (a %dx time-lapse)", canaryBake, webAlarm, sdPace),
+		Exit: failure.ExitRollout, RunbookID: runbook.RolloutAlarm, Services: []string{"web"}, Tag: "v2", Pace: sdPace,
+		account: func(s *sim.Sim) {
+			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyCanary, CanaryPct: 10, CanaryBake: canaryBake,
+				BakeTime: bakeTime, Alarms: []string{webAlarm}, AlarmRollback: true, StageTime: stageTime})
+			s.Script(sim.DemoCluster, "web", sim.Healthy().AlarmAfter(webAlarm, time.Minute))
+		},
+	},
+	{
+		Name: "paused-hook",
+		Summary: "web deploys BLUE_GREEN with a PAUSE hook after the test traffic shift; the deploy runs with --wait-until hook, " +
+			"stops there with exit 0 while production still goes to blue, and prints the `omdeploy continue` that moves it on",
+		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", WaitUntil: deploy.WaitUntilHook, Pace: sdPace,
+		account: func(s *sim.Sim) {
+			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime, StageTime: stageTime,
+				PauseAt: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift}})
+		},
+	},
+	{
 		Name:    "timeout",
 		Summary: "worker's new task takes two minutes to start, longer than its wait_timeout of 8s; omdeploy gives up and rolls back",
 		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutTimeout, Services: []string{"worker"}, Tag: sim.DemoTagSlow,
 		config: func(c *configSpec) { c.service("worker").waitTimeout = 8 * time.Second },
 	},
 }
+
+// The service-deployment scenarios' settings: web deploys blue/green or
+// canary, watched by a CloudWatch alarm, on a time-lapse of sdPace.
+const (
+	sdPace     = 20
+	webAlarm   = "demo-web-5xx"
+	bakeTime   = time.Minute
+	canaryBake = 2 * time.Minute
+	// stageTime is how long each traffic stage holds, long enough for a
+	// person (and a poll) to see test traffic before production moves.
+	stageTime = 3 * time.Second
+)
 
 // Scenarios lists every scenario, the default first.
 func Scenarios() []Scenario { return append([]Scenario(nil), scenarios...) }

@@ -139,6 +139,9 @@ type RollbackStarted struct {
 	At       time.Time
 	Service  string
 	From, To string
+	// Undoes is the service deployment `omdeploy rollback` undoes (its
+	// source revision is To); "" for any other rollback.
+	Undoes string
 }
 
 // HealthAttempt is one HTTP attempt of the health verification.

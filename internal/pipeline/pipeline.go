@@ -191,3 +191,12 @@ func (o Options) engine() deploy.Options {
 	e.Logger = o.Logger
 	return e
 }
+
+// History reads the services' recent deployments, as `omdeploy history`
+// does.
+func History(ctx context.Context, opts Options) ([]deploy.ServiceHistory, error) {
+	if err := opts.AWS.Unavailable(); err != nil {
+		return nil, err
+	}
+	return deploy.History(ctx, opts.engine())
+}

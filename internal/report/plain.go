@@ -67,7 +67,11 @@ func (v textView) eventText(e event.Event) string {
 	case event.Diagnosis:
 		return prefix(e.Service) + v.diagnosisText(e)
 	case event.RollbackStarted:
-		return fmt.Sprintf("%s%s %s -> %s", prefix(e.Service), p.yellow("rolling back"), e.From, e.To)
+		line := fmt.Sprintf("%s%s %s -> %s", prefix(e.Service), p.yellow("rolling back"), e.From, e.To)
+		if e.Undoes != "" {
+			line += " (undoing service deployment " + e.Undoes + ", back to its source revision)"
+		}
+		return line
 	case event.HealthAttempt:
 		if !v.verbose {
 			return ""

@@ -36,7 +36,7 @@ func CheckStatuses() []string { return []string{CheckPass, CheckFail, CheckWarn,
 //
 // checks, services and health are always lists, empty rather than null.
 // The command-specific sections (status, runbook, version, init, health,
-// demo) are present only in the document of their command.
+// demo, history) are present only in the document of their command.
 type Document struct {
 	Schema   string        `json:"schema"`
 	Command  string        `json:"command"`
@@ -51,12 +51,13 @@ type Document struct {
 	// --dry-run): services[].plan says what a deploy would do.
 	DryRun bool `json:"dry_run,omitempty"`
 
-	Status  []ServiceStatus `json:"status,omitempty"`  // omdeploy status: each service as AWS has it
-	Runbook []RunbookEntry  `json:"runbook,omitempty"` // omdeploy runbook: the entries asked for
-	Version *Version        `json:"version,omitempty"` // omdeploy version: the build
-	Init    *Init           `json:"init,omitempty"`    // omdeploy init: the file written
-	Health  *HealthSummary  `json:"health,omitempty"`  // omdeploy health: totals of services[].health
-	Demo    *Demo           `json:"demo,omitempty"`    // omdeploy demo: the scenario shown
+	Status  []ServiceStatus  `json:"status,omitempty"`  // omdeploy status: each service as AWS has it
+	Runbook []RunbookEntry   `json:"runbook,omitempty"` // omdeploy runbook: the entries asked for
+	Version *Version         `json:"version,omitempty"` // omdeploy version: the build
+	Init    *Init            `json:"init,omitempty"`    // omdeploy init: the file written
+	Health  *HealthSummary   `json:"health,omitempty"`  // omdeploy health: totals of services[].health
+	Demo    *Demo            `json:"demo,omitempty"`    // omdeploy demo: the scenario shown
+	History []ServiceHistory `json:"history,omitempty"` // omdeploy history: each service's recent deployments
 }
 
 // New starts the document of a finished command: ok, exit code and stage

@@ -87,3 +87,49 @@ type HealthSummary struct {
 type Demo struct {
 	Scenario string `json:"scenario"`
 }
+
+// History sources: where ServiceHistory.Source says its entries were read.
+const (
+	// HistoryServiceDeployments: ListServiceDeployments and
+	// DescribeServiceDeployments, each service's recent service deployments.
+	HistoryServiceDeployments = "service_deployments"
+	// HistoryDeployments: the service's deployments[] (DescribeServices),
+	// where the service-deployment calls are unavailable; it holds only
+	// the deployments ECS still tracks.
+	HistoryDeployments = "deployments"
+)
+
+// ServiceHistory is one service's recent deployments, newest first: an
+// entry of `omdeploy history`'s "history" section.
+type ServiceHistory struct {
+	Name    string `json:"name"`
+	Cluster string `json:"cluster"`
+	Service string `json:"service"`
+	// Source is where the entries were read: HistoryServiceDeployments, or
+	// HistoryDeployments where the service-deployment calls are unavailable.
+	Source      string         `json:"source"`
+	Deployments []HistoryEntry `json:"deployments"`
+}
+
+// HistoryEntry is one deployment of a service's history.
+type HistoryEntry struct {
+	// ARN is the service deployment's ARN; ID the deployments[] entry's ID
+	// (HistoryDeployments only).
+	ARN        string     `json:"arn,omitempty"`
+	ID         string     `json:"id,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"` // absent while in progress
+	// Status is the service deployment's status (SUCCESSFUL,
+	// ROLLBACK_SUCCESSFUL, ...), or the deployment's rollout state.
+	Status   string `json:"status"`
+	Strategy string `json:"strategy,omitempty"`
+	// SourceTaskDefinition is the task definition the service ran before
+	// (absent for a service's first deployment); TargetTaskDefinition the
+	// one deployed.
+	SourceTaskDefinition string `json:"source_task_definition,omitempty"`
+	TargetTaskDefinition string `json:"target_task_definition,omitempty"`
+	// Reason is why it ended as it did: the rollback's reason, else the
+	// status reason.
+	Reason          string   `json:"reason,omitempty"`
+	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
+}

@@ -636,10 +636,16 @@ func (s *Sim) sdCall(ctx context.Context, action string) error {
 
 // findSD finds a service deployment by ARN. s.mu is held.
 func (s *Sim) findSD(arn string) *serviceDeployment {
+	return s.findSDWhere(func(sd *serviceDeployment) bool { return sd.arn == arn })
+}
+
+// findSDWhere finds the first service deployment match accepts. s.mu is
+// held.
+func (s *Sim) findSDWhere(match func(*serviceDeployment) bool) *serviceDeployment {
 	for _, c := range s.clusters {
 		for _, svc := range c.services {
 			for _, sd := range svc.sds {
-				if sd.arn == arn {
+				if match(sd) {
 					return sd
 				}
 			}

@@ -93,3 +93,34 @@ func BenchmarkBinary(b *testing.B) {
 	}
 	b.Logf("size %d, version median %s, deploy %+v", res.Size, res.Version.Median, res.Deploy)
 }
+
+func BenchmarkSDDetectionLatencySuccessful(b *testing.B) {
+	benchSDLatency(b, SDLatencyOptions{Concurrency: 5})
+}
+
+func BenchmarkSDDetectionLatencyRollbackSuccessful(b *testing.B) {
+	benchSDLatency(b, SDLatencyOptions{Concurrency: 5, Rollback: true})
+}
+
+func benchSDLatency(b *testing.B, o SDLatencyOptions) {
+	o.Runs = b.N
+	res, err := SDDetectionLatency(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.Median.Seconds(), "median-s")
+	b.ReportMetric(res.P95.Seconds(), "p95-s")
+}
+
+func BenchmarkPollCosts(b *testing.B) {
+	for range b.N {
+		res, err := PollCosts(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range res {
+			b.Logf("%d services: deployments[] %d polls, %.2f calls/poll (max %d); service deployments %d polls, %.2f calls/poll (max %d), then %d DescribeServices",
+				c.Services, c.Legacy.Polls, c.Legacy.CallsPerPoll(), c.Legacy.MaxCallsPerPoll, c.SD.Polls, c.SD.CallsPerPoll(), c.SD.MaxCallsPerPoll, c.SDDescribeServices)
+		}
+	}
+}

@@ -50,11 +50,11 @@ func TestGroupPolls(t *testing.T) {
 	// Three polls of two, one and two calls, a second apart, then two
 	// polls of one call two seconds apart.
 	calls := []describeCall{
-		{at(0), 10}, {at(1), 3},
-		{at(1000), 10},
-		{at(2000), 10}, {at(2002), 3},
-		{at(4000), 10},
-		{at(6000), 10},
+		{at(0), 10, "DescribeServices"}, {at(1), 3, "DescribeServices"},
+		{at(1000), 10, "DescribeServices"},
+		{at(2000), 10, "DescribeServices"}, {at(2002), 3, "DescribeServices"},
+		{at(4000), 10, "DescribeServices"},
+		{at(6000), 10, "DescribeServices"},
 	}
 	p := groupPolls(calls)
 	if p.Polls != 5 || p.Calls != 7 || p.MaxCallsPerPoll != 2 || p.MaxPerCall != 10 {
@@ -156,13 +156,24 @@ func TestSummaryJudgesTargets(t *testing.T) {
 			{Services: 1, Wall: 10 * time.Second, Ratio: 1, Polls: Polls{Polls: 3, MaxCallsPerPoll: 1}},
 			{Services: 20, Wall: 14 * time.Second, Ratio: 1.4, Polls: Polls{Polls: 3, MaxCallsPerPoll: 2}},
 		},
+		SDLatency: []Latency{
+			{Outcome: "SUCCESSFUL", Stats: Stats{N: 20, Median: 600 * time.Millisecond}},
+			{Outcome: "ROLLBACK_SUCCESSFUL", Stats: Stats{N: 20, Median: 1200 * time.Millisecond}},
+		},
+		PollCosts: []PollCost{
+			{Services: 1, Legacy: Polls{Polls: 2, Calls: 2, MaxCallsPerPoll: 1}, SD: Polls{Polls: 2, Calls: 2, MaxCallsPerPoll: 1}},
+			{Services: 20, Legacy: Polls{Polls: 2, Calls: 4, MaxCallsPerPoll: 2}, SD: Polls{Polls: 2, Calls: 2, MaxCallsPerPoll: 1}},
+		},
 	}
 	lines := strings.Split(r.Summary(), "\n")
 	want := map[string]string{
-		"Detection latency, COMPLETED": "| yes |",
-		"Detection latency, FAILED":    "| **NO** |",
-		"DescribeServices calls per":   "| yes |",
-		"Wall time, 20 services":       "| **NO** |",
+		"Detection latency, COMPLETED":                               "| yes |",
+		"Detection latency, FAILED":                                  "| **NO** |",
+		"DescribeServices calls per":                                 "| yes |",
+		"Wall time, 20 services":                                     "| **NO** |",
+		"Detection latency, service deployment SUCCESSFUL ":          "| yes |",
+		"Detection latency, service deployment ROLLBACK_SUCCESSFUL ": "| **NO** |",
+		"Calls per poll, service deployments vs deployments[]":       "| yes |",
 	}
 	for prefix, verdict := range want {
 		found := false
@@ -177,5 +188,21 @@ func TestSummaryJudgesTargets(t *testing.T) {
 		if !found {
 			t.Errorf("no row for %s in\n%s", prefix, r.Summary())
 		}
+	}
+}
+
+// TestPollCostRowFailsAnEngineThatCostsMore: a poll of the
+// service-deployment engine that makes more calls than deployments[] is a
+// missed target.
+func TestPollCostRowFailsAnEngineThatCostsMore(t *testing.T) {
+	r := Report{PollCosts: []PollCost{
+		{Services: 20, Legacy: Polls{Polls: 2, Calls: 4, MaxCallsPerPoll: 2}, SD: Polls{Polls: 2, Calls: 6, MaxCallsPerPoll: 3}},
+	}}
+	row, ok := r.pollCostRow()
+	if !ok || row.ok == nil || *row.ok {
+		t.Fatalf("row %+v: want a missed target", row)
+	}
+	if _, ok := (Report{}).pollCostRow(); ok {
+		t.Error("a row without measurements")
 	}
 }

@@ -49,7 +49,6 @@ func DetectionLatency(ctx context.Context, o LatencyOptions) (Latency, error) {
 	if o.Runs <= 0 {
 		o.Runs = 20
 	}
-	o.Concurrency = max(o.Concurrency, 1)
 	step := realStep
 	if o.Simulated {
 		step = simStep
@@ -60,45 +59,58 @@ func DetectionLatency(ctx context.Context, o LatencyOptions) (Latency, error) {
 	}
 	res := Latency{Outcome: string(want), Rollout: [2]time.Duration{3 * step[0], 3 * step[1]}}
 
+	lats, err := sample(o.Runs, o.Concurrency, func() (time.Duration, error) {
+		taskStart := step[0] + rand.N(step[1]-step[0])
+		sc := scenario{desired: 2, rollout: sim.Slow(taskStart), poll: o.Poll}
+		if o.Failing {
+			sc.rollout = sim.CrashLoop(1, "panic: benchmark")
+			sc.rollout.TaskStart = taskStart
+			sc.breaker, sc.noRollback = true, true
+		}
+		var clk clock.Clock = clock.Real{}
+		if o.Simulated {
+			clk = newFakeClock(fakeStart)
+		}
+		out, err := deployOnce(ctx, clk, sc)
+		if err == nil && out.states[0] != string(want) {
+			err = fmt.Errorf("the deployment ended %s, want %s (deploy error: %v)", out.states[0], want, out.err)
+		}
+		return out.latency(), err
+	})
+	if err != nil {
+		return res, fmt.Errorf("detection latency (%s): %w", want, err)
+	}
+	res.Stats = summarize(lats)
+	return res, nil
+}
+
+// sample runs one runs times, concurrency at once, and returns the
+// durations it measured, or how many runs failed and the first error.
+func sample(runs, concurrency int, one func() (time.Duration, error)) ([]time.Duration, error) {
 	var (
 		mu   sync.Mutex
-		lats []time.Duration
+		ds   []time.Duration
 		errs []error
 		wg   sync.WaitGroup
 	)
-	sem := make(chan struct{}, o.Concurrency)
-	for range o.Runs {
+	sem := make(chan struct{}, max(concurrency, 1))
+	for range runs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			taskStart := step[0] + rand.N(step[1]-step[0])
-			sc := scenario{desired: 2, rollout: sim.Slow(taskStart), poll: o.Poll}
-			if o.Failing {
-				sc.rollout = sim.CrashLoop(1, "panic: benchmark")
-				sc.rollout.TaskStart = taskStart
-				sc.breaker, sc.noRollback = true, true
-			}
-			var clk clock.Clock = clock.Real{}
-			if o.Simulated {
-				clk = newFakeClock(fakeStart)
-			}
-			out, err := deployOnce(ctx, clk, sc)
-			if err == nil && out.states[0] != string(want) {
-				err = fmt.Errorf("the deployment ended %s, want %s (deploy error: %v)", out.states[0], want, out.err)
-			}
+			d, err := one()
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, err)
 				return
 			}
-			lats = append(lats, out.latency())
+			ds = append(ds, d)
 		})
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return res, fmt.Errorf("detection latency (%s): %d of %d runs failed, first: %w", want, len(errs), o.Runs, errs[0])
+		return ds, fmt.Errorf("%d of %d runs failed, first: %w", len(errs), runs, errs[0])
 	}
-	res.Stats = summarize(lats)
-	return res, nil
+	return ds, nil
 }

@@ -25,15 +25,21 @@ type recorder struct {
 type describeCall struct {
 	at       time.Time
 	services int
+	op       string // the operation
 }
 
 var _ deploy.ECSAPI = (*recorder)(nil)
 
 func (r *recorder) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
-	r.mu.Lock()
-	r.describes = append(r.describes, describeCall{at: r.clk.Now(), services: len(in.Services)})
-	r.mu.Unlock()
+	r.note("DescribeServices", len(in.Services))
 	return r.ECSAPI.DescribeServices(ctx, in, optFns...)
+}
+
+// note records a read op that observes services (or service deployments).
+func (r *recorder) note(op string, services int) {
+	r.mu.Lock()
+	r.describes = append(r.describes, describeCall{at: r.clk.Now(), op: op, services: services})
+	r.mu.Unlock()
 }
 
 func (r *recorder) UpdateService(ctx context.Context, in *ecs.UpdateServiceInput, optFns ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error) {
@@ -95,10 +101,19 @@ func (p Polls) CallsPerSecondAfter(after time.Duration) float64 {
 	return float64(n) / p.starts[last].Sub(p.starts[first]).Seconds()
 }
 
-func (r *recorder) polls() Polls {
+func (r *recorder) polls() Polls { return r.pollsOf("DescribeServices") }
+
+// pollsOf groups the calls of op after the last UpdateService into polls.
+func (r *recorder) pollsOf(op string) Polls {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return groupPolls(r.describes[r.updated:])
+	var calls []describeCall
+	for _, c := range r.describes[r.updated:] {
+		if c.op == op {
+			calls = append(calls, c)
+		}
+	}
+	return groupPolls(calls)
 }
 
 // groupPolls groups calls into polls: calls less than pollGap apart belong

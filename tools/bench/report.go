@@ -27,8 +27,13 @@ type Report struct {
 	Took    time.Duration
 	Machine Machine
 
-	Latency     []Latency // wall clock: COMPLETED, FAILED
-	LongLatency Latency   // simulated time, rollouts of minutes
+	Latency []Latency // wall clock: COMPLETED, FAILED
+	// SDLatency is the service-deployment engine's: SUCCESSFUL,
+	// ROLLBACK_SUCCESSFUL (wall clock); PollCosts compares what one poll
+	// costs it with deployments[].
+	SDLatency   []Latency
+	PollCosts   []PollCost
+	LongLatency Latency // simulated time, rollouts of minutes
 	SimCalls    []CallCount
 	MotoCalls   *MotoCalls // nil: no moto
 	Scale       []ScaleRow
@@ -83,14 +88,23 @@ func (r Report) Summary() string {
 
 func (r Report) rows() []row {
 	var rows []row
-	for _, l := range r.Latency {
-		rows = append(rows, row{
-			measure:  fmt.Sprintf("Detection latency, %s (%d runs, wall clock)", l.Outcome, l.N),
+	latency := func(engine string, l Latency) row {
+		return row{
+			measure:  fmt.Sprintf("Detection latency, %s%s (%d runs, wall clock)", engine, l.Outcome, l.N),
 			target:   "≤ 1 s median",
 			measured: fmt.Sprintf("median %s, p95 %s", secs(l.Median), secs(l.P95)),
 			ok:       okIf(l.N > 0 && l.Median <= time.Second),
 			others:   othersLatency,
-		})
+		}
+	}
+	for _, l := range r.Latency {
+		rows = append(rows, latency("", l))
+	}
+	for _, l := range r.SDLatency {
+		rows = append(rows, latency("service deployment ", l))
+	}
+	if row, ok := r.pollCostRow(); ok {
+		rows = append(rows, row)
 	}
 	if l := r.LongLatency; l.N > 0 {
 		rows = append(rows, row{
@@ -160,6 +174,26 @@ func (r Report) rows() []row {
 	return rows
 }
 
+// pollCostRow says whether following service deployments costs no more
+// calls per poll than following deployments[], mean and most, at each size.
+func (r Report) pollCostRow() (row, bool) {
+	if len(r.PollCosts) == 0 {
+		return row{}, false
+	}
+	var parts []string
+	ok := true
+	for _, c := range r.PollCosts {
+		ok = ok && c.SD.Polls > 0 && c.SD.MaxCallsPerPoll <= c.Legacy.MaxCallsPerPoll && c.SD.CallsPerPoll() <= c.Legacy.CallsPerPoll()+0.05
+		parts = append(parts, fmt.Sprintf("%d svc: %.2f / %d vs %.2f / %d", c.Services, c.SD.CallsPerPoll(), c.SD.MaxCallsPerPoll, c.Legacy.CallsPerPoll(), c.Legacy.MaxCallsPerPoll))
+	}
+	return row{
+		measure:  "Calls per poll, service deployments vs deployments[] (mean / max; 10 min rollouts, simulated time)",
+		target:   "≤ the deployments[] path",
+		measured: strings.Join(parts, "; "),
+		ok:       okIf(ok),
+	}, true
+}
+
 // steadyAfter is when the poller has left its young phase (FastFor) and
 // its interval has grown to its cap.
 const steadyAfter = deploy.DefaultPollFastFor + 30*time.Second
@@ -221,6 +255,18 @@ func (r Report) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s |\n", l.Outcome, clock, span, l.N, secs(l.Min), secs(l.Median), secs(l.P95), secs(l.Max))
 	}
 
+	if len(r.SDLatency) > 0 {
+		b.WriteString("\nThe service-deployment engine, the same way: the engine follows the service deployment UpdateService started " +
+			"(DescribeServiceDeployments, by ARN), and the latency runs from the simulator ending it (its `finishedAt`) to `deploy.Deploy` " +
+			"returning. ROLLBACK_SUCCESSFUL runs use the circuit breaker with ECS's own rollback, so the service deployment ends when " +
+			"the rollback completes; omdeploy does not roll back again.\n\n")
+		b.WriteString("| Status | Clock | Rollout | Runs | Min | Median | p95 | Max |\n|---|---|---|---|---|---|---|---|\n")
+		for _, l := range r.SDLatency {
+			fmt.Fprintf(&b, "| %s | wall | %s–%s | %d | %s | %s | %s | %s |\n", l.Outcome, secs(l.Rollout[0]), secs(l.Rollout[1]), l.N,
+				secs(l.Min), secs(l.Median), secs(l.P95), secs(l.Max))
+		}
+	}
+
 	b.WriteString("\n## 2. API calls per deploy\n\n")
 	b.WriteString("Counted by the simulator, on a fake clock with the default poll policy (a 10-minute rollout costs milliseconds). " +
 		"*Poll calls/s* is the DescribeServices rate after the last UpdateService, while only the poller calls it: over the whole wait, " +
@@ -232,6 +278,17 @@ func (r Report) Markdown() string {
 			steady = fmt.Sprintf("%.2f", rate)
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %.2f | %s |\n", c.Scenario, c.Services, c.State, secs(c.Elapsed), actions(c.Calls), c.Total(), c.Polls.CallsPerSecond(), steady)
+	}
+	if len(r.PollCosts) > 0 {
+		b.WriteString("\nWhat one poll costs each engine: the same deploy of 10-minute rollouts (2 tasks each) to N services of one cluster, " +
+			"on a fake clock with the default poll policy, followed once through `deployments[]` (DescribeServices, 10 services per call) " +
+			"and once by service deployment (DescribeServiceDeployments, 20 per call). The service-deployment engine also reads each " +
+			"service once (DescribeServices) when its deployment ends, for the service events; that read is no poll and is shown apart.\n\n")
+		b.WriteString("| Services | deployments[]: polls, calls per poll (mean / max) | service deployments: polls, calls per poll (mean / max) | then DescribeServices |\n|---|---|---|---|\n")
+		for _, c := range r.PollCosts {
+			fmt.Fprintf(&b, "| %d | %d, %.2f / %d | %d, %.2f / %d | %d |\n", c.Services, c.Legacy.Polls, c.Legacy.CallsPerPoll(), c.Legacy.MaxCallsPerPoll,
+				c.SD.Polls, c.SD.CallsPerPoll(), c.SD.MaxCallsPerPoll, c.SDDescribeServices)
+		}
 	}
 	if m := r.MotoCalls; m != nil {
 		b.WriteString("\nAgainst moto, with the real SDK clients pointed at a counting reverse proxy on 127.0.0.1 " +

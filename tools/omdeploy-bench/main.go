@@ -73,6 +73,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			r.Latency = append(r.Latency, l)
 			return err
 		}},
+		{"detection latency, service deployment SUCCESSFUL", func() error {
+			l, err := bench.SDDetectionLatency(ctx, bench.SDLatencyOptions{Runs: *runs, Concurrency: 5})
+			r.SDLatency = append(r.SDLatency, l)
+			return err
+		}},
+		{"detection latency, service deployment ROLLBACK_SUCCESSFUL", func() error {
+			l, err := bench.SDDetectionLatency(ctx, bench.SDLatencyOptions{Runs: *runs, Concurrency: 5, Rollback: true})
+			r.SDLatency = append(r.SDLatency, l)
+			return err
+		}},
+		{"calls per poll, service deployments vs deployments[] (simulator)", func() error {
+			var err error
+			r.PollCosts, err = bench.PollCosts(ctx)
+			return err
+		}},
 		{"detection latency, long rollouts (simulated)", func() error {
 			var err error
 			r.LongLatency, err = bench.DetectionLatency(ctx, bench.LatencyOptions{Runs: *runs, Concurrency: 5, Simulated: true})
