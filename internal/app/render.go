@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
@@ -48,16 +47,13 @@ EXAMPLES:
 			if err != nil {
 				return env.fail(err)
 			}
-			in := tds[s.Name]
-			target := -1
-			if !ch.Target().IsZero() {
-				if target, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition), ContainerDefinitions: in.ContainerDefinitions}, s.Container); err != nil {
-					return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
-				}
-			}
-			if err := ch.ApplyTo(in.ContainerDefinitions, target); err != nil {
+			// taskdef.Next is the builder deploy and preflight use; with no
+			// live revision to fall back on, the file names the family.
+			rev, err := taskdef.Next(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition)}, nil, tds[s.Name], s.Container, ch)
+			if err != nil {
 				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
 			}
+			in := rev.Input
 			b, err := taskdef.Marshal(in)
 			if err != nil {
 				return env.fail(err)
