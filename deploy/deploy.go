@@ -46,15 +46,15 @@ type Options struct {
 	Image, Tag string
 	// Images and Tags change containers by name (--image NAME=REF, --tag
 	// NAME=TAG), several in the one revision registered.
-	Images, Tags       map[string]string
+	Images, Tags map[string]string
 	// PinDigest registers every image as repo:tag@sha256:... (as does a
 	// service's pin_digest), with the digests in Digests, so that the
 	// revision is immutable. Digests are what preflight's images.exist
 	// resolved, by service name, then image reference; the pipeline fills
 	// them in. An image without one stops the service before anything is
 	// written (exit 3).
-	PinDigest bool
-	Digests   map[string]map[string]string
+	PinDigest          bool
+	Digests            map[string]map[string]string
 	ForceNewDeployment bool
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
