@@ -37,8 +37,11 @@ func (p plan) changed() bool { return p.oldImage != p.newImage || len(p.changes)
 // repo:tag@digest; an image without one is an *unpinnedError.
 func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container string, ch imageref.Change, pins map[string]string) (plan, error) {
 	rev, err := taskdef.Next(td, tags, file, container, ch)
-	if err != nil {
+	switch {
+	case err != nil:
 		return plan{}, err
+	case rev.Container < 0:
+		return plan{}, rev.TargetErr // the plan names a container
 	}
 	if pins != nil {
 		if missing := rev.Pin(pins); len(missing) > 0 {

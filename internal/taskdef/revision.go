@@ -18,8 +18,11 @@ type Revision struct {
 	Input *ecs.RegisterTaskDefinitionInput
 	// Container is the index in Input.ContainerDefinitions of the
 	// container the plan names: the target container, or with only named
-	// changes the first one named.
+	// changes the first one named; -1 when the run changes no image and
+	// the revision has several containers and no `container:`, which only
+	// the checks can do without (TargetErr says why there is none).
 	Container int
+	TargetErr error
 }
 
 // Next builds the revision a run registers: every registrable field of the
@@ -34,19 +37,27 @@ func Next(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTas
 		in = fromFile(file, td, tags)
 	}
 	cds := in.ContainerDefinitions
-	i, target := -1, -1
-	if names := ch.Names(); ch.Target().IsZero() && len(names) > 0 {
+	asTD := ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: cds}
+	target := -1
+	if !ch.Target().IsZero() {
+		var err error
+		if target, err = imageref.Target(asTD, container); err != nil {
+			return Revision{}, err
+		}
+	}
+	i := target
+	if names := ch.Names(); i < 0 && len(names) > 0 {
 		i = slices.IndexFunc(cds, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == names[0] })
+	}
+	if err := ch.ApplyTo(cds, target); err != nil {
+		return Revision{}, err // a named container that is not there, or a bad tag
 	}
 	if i < 0 {
 		var err error
-		if i, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: cds}, container); err != nil {
-			return Revision{}, err
+		if i, err = imageref.Target(asTD, container); err != nil {
+			// No image changes, so the revision needs no target.
+			return Revision{Input: in, Container: -1, TargetErr: err}, nil
 		}
-		target = i
-	}
-	if err := ch.ApplyTo(cds, target); err != nil {
-		return Revision{}, err
 	}
 	return Revision{Input: in, Container: i}, nil
 }

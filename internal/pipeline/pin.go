@@ -1,0 +1,75 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/omdeploy/omdeploy/config"
+	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/preflight"
+)
+
+// pinning reports whether the run registers s's images by digest:
+// --pin-digest, or the service's pin_digest.
+func (o Options) pinning(s config.Service) bool { return o.Engine.PinDigest || s.PinDigest }
+
+// pinsAny reports whether a service of the run pins digests.
+func (o Options) pinsAny() bool {
+	for _, s := range o.Services {
+		if o.pinning(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveOnly runs images.exist alone, for the digests a run that pins
+// needs when the checklist is skipped (--skip-preflight): pinning is what
+// makes the revision immutable, so skipping checks does not quietly drop
+// it, and the digests still come from the one check that resolves them.
+func resolveOnly(ctx context.Context, opts Options) ([]preflight.Check, error) {
+	opts.Preflight.only = []string{preflight.IDImagesExist}
+	return Preflight(ctx, opts)
+}
+
+// pinDigests gives the engine the digests images.exist resolved for each
+// service that pins. An image of such a service whose digest is unknown
+// (the check skipped it: a registry that wants credentials) fails the run
+// at preflight (exit 3), before anything is written, naming the images.
+func pinDigests(opts *Options, checks []preflight.Check) error {
+	var errs []error
+	for _, s := range opts.Services {
+		if !opts.pinning(s) {
+			continue
+		}
+		resolved := preflight.ResolvedImages(checks, s.Name)
+		digests := map[string]string{}
+		var missing []string
+		for _, img := range resolved {
+			_, _, pinned := imageref.Split(img.Image)
+			switch {
+			case img.Digest != "":
+				digests[img.Image] = img.Digest
+			case pinned == "":
+				missing = append(missing, img.Container+" ("+img.Image+")")
+			}
+		}
+		switch {
+		case len(resolved) == 0:
+			errs = append(errs, failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,
+				fmt.Errorf("pin_digest: images.exist resolved no image of service %s (see its message); the revision cannot be pinned", s.Name)))
+		case len(missing) > 0:
+			errs = append(errs, failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,
+				fmt.Errorf("pin_digest: no digest was resolved for %s of service %s (see images.exist); the revision cannot be pinned", strings.Join(missing, ", "), s.Name)))
+		}
+		if opts.Engine.Digests == nil {
+			opts.Engine.Digests = map[string]map[string]string{}
+		}
+		opts.Engine.Digests[s.Name] = digests
+	}
+	return errors.Join(errs...)
+}
