@@ -60,11 +60,9 @@ func pinDigests(opts *Options, checks []preflight.Check) error {
 		}
 		switch {
 		case len(resolved) == 0:
-			errs = append(errs, failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,
-				fmt.Errorf("pin_digest: images.exist resolved no image of service %s (see its message); the revision cannot be pinned", s.Name)))
+			errs = append(errs, unresolved(s.Name, fmt.Errorf("pin_digest: images.exist resolved no image of service %s (see its message); the revision cannot be pinned", s.Name)))
 		case len(missing) > 0:
-			errs = append(errs, failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,
-				fmt.Errorf("pin_digest: no digest was resolved for %s of service %s (see images.exist); the revision cannot be pinned", strings.Join(missing, ", "), s.Name)))
+			errs = append(errs, unresolved(s.Name, fmt.Errorf("pin_digest: no digest was resolved for %s of service %s (see images.exist); the revision cannot be pinned", strings.Join(missing, ", "), s.Name)))
 		}
 		if opts.Engine.Digests == nil {
 			opts.Engine.Digests = map[string]map[string]string{}
@@ -72,4 +70,30 @@ func pinDigests(opts *Options, checks []preflight.Check) error {
 		opts.Engine.Digests[s.Name] = digests
 	}
 	return errors.Join(errs...)
+}
+
+// Digests runs images.exist alone and returns what a deploy that pins
+// would register for each service that pins: by service name, image
+// reference → digest. render --pin-digest prints the revision with them.
+// It fails as the deploy would (exit 3): an image missing, or a digest
+// unresolved.
+func Digests(ctx context.Context, opts Options) (map[string]map[string]string, []preflight.Check, error) {
+	if !opts.pinsAny() {
+		return nil, nil, nil
+	}
+	checks, err := resolveOnly(ctx, opts)
+	if err != nil {
+		return nil, checks, err
+	}
+	if err := pinDigests(&opts, checks); err != nil {
+		return nil, checks, err
+	}
+	return opts.Engine.Digests, checks, nil
+}
+
+// unresolved is the preflight failure of a service that pins an image
+// whose digest is unknown, with the runbook's fix.
+func unresolved(service string, err error) error {
+	return &failure.Error{Stage: failure.StagePreflight, Service: service, RunbookID: runbook.ImageDigestUnresolved,
+		Fix: runbook.Fix(runbook.ImageDigestUnresolved, nil), Err: err}
 }
