@@ -244,6 +244,9 @@ func (sr *serviceRun) outcomeText(w watched) string {
 // verifyHealth runs the health stage after a completed rollout and rolls
 // back to prev when it fails. The checker reports its own events.
 func (sr *serviceRun) verifyHealth(ctx context.Context, id, prev string) error {
+	if sr.res.Plan != nil { // a deploy: it planned the images the tasks should run
+		sr.compareDigests(ctx, id)
+	}
 	if sr.r.opts.Health == nil || sr.s.Health == nil {
 		return sr.afterHealth(ctx, prev)
 	}

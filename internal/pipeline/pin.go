@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -37,15 +38,18 @@ func resolveOnly(ctx context.Context, opts Options) ([]preflight.Check, error) {
 }
 
 // pinDigests gives the engine the digests images.exist resolved for each
-// service that pins. An image of such a service whose digest is unknown
-// (the check skipped it: a registry that wants credentials) fails the run
-// at preflight (exit 3), before anything is written, naming the images.
+// service: the ones it pins with, and compares the running tasks' with
+// after the rollout. An image of a service that pins whose digest is
+// unknown (the check skipped it: a registry that wants credentials) fails
+// the run at preflight (exit 3), before anything is written, naming the
+// images.
 func pinDigests(opts *Options, checks []preflight.Check) error {
 	var errs []error
+	all := maps.Clone(opts.Engine.Digests) // the caller's map stays as it was
+	if all == nil {
+		all = map[string]map[string]string{}
+	}
 	for _, s := range opts.Services {
-		if !opts.pinning(s) {
-			continue
-		}
 		resolved := preflight.ResolvedImages(checks, s.Name)
 		digests := map[string]string{}
 		var missing []string
@@ -58,17 +62,16 @@ func pinDigests(opts *Options, checks []preflight.Check) error {
 				missing = append(missing, img.Container+" ("+img.Image+")")
 			}
 		}
+		all[s.Name] = digests
 		switch {
+		case !opts.pinning(s):
 		case len(resolved) == 0:
 			errs = append(errs, unresolved(s.Name, fmt.Errorf("pin_digest: images.exist resolved no image of service %s (see its message); the revision cannot be pinned", s.Name)))
 		case len(missing) > 0:
 			errs = append(errs, unresolved(s.Name, fmt.Errorf("pin_digest: no digest was resolved for %s of service %s (see images.exist); the revision cannot be pinned", strings.Join(missing, ", "), s.Name)))
 		}
-		if opts.Engine.Digests == nil {
-			opts.Engine.Digests = map[string]map[string]string{}
-		}
-		opts.Engine.Digests[s.Name] = digests
 	}
+	opts.Engine.Digests = all
 	return errors.Join(errs...)
 }
 

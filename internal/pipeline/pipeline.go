@@ -104,10 +104,8 @@ func deployStages(ctx context.Context, opts Options) (Result, error) {
 			return res, err
 		}
 	}
-	if opts.pinsAny() {
-		if err := pinDigests(&opts, res.Checks); err != nil {
-			return res, err
-		}
+	if err := pinDigests(&opts, res.Checks); err != nil {
+		return res, err
 	}
 	if !opts.Engine.DryRun {
 		// After preflight, so a run that would fail its checks never
