@@ -138,6 +138,18 @@ func TestMotoPinDigest(t *testing.T) {
 					t.Errorf("registered %s image = %q, want %q", name, got[name], want)
 				}
 			}
+			// moto's tasks report no containers[].imageDigest: the
+			// comparison has the planned digests and no running ones, and
+			// so no match and no warning.
+			digests := map[string]string{"app": appDigest, "envoy": envoyDigest}
+			for _, img := range res.Services[0].Images {
+				if img.PlannedDigest != digests[img.Container] || img.RunningDigest != "" || img.Match {
+					t.Errorf("images = %+v, want the planned digests and no running one", res.Services[0].Images)
+				}
+			}
+			if len(res.Services[0].Images) != 2 {
+				t.Errorf("images = %+v, want both containers", res.Services[0].Images)
+			}
 		})
 	}
 
