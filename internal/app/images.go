@@ -1,15 +1,10 @@
 package app
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/imageref"
-	"github.com/omdeploy/omdeploy/preflight"
 )
 
 // imageFlags are --image and --tag, each repeatable: a bare value for the
@@ -28,22 +23,6 @@ const flagPinDigest = "pin-digest"
 func pinDigestFlag() cli.Flag {
 	return &cli.BoolFlag{Name: flagPinDigest, EnvVars: []string{"OMDEPLOY_PIN_DIGEST"},
 		Usage: "register every image by the digest preflight resolved for it (REPO:TAG@sha256:...), so the revision is immutable; as pin_digest: true in the config. An image whose digest is unknown fails (exit 3); with --skip-preflight, images.exist still runs, alone"}
-}
-
-// withCheckMessages adds the failed checks' messages to err, for a
-// command that shows no checklist (render): the failure then says what
-// was found, not only which check found it.
-func withCheckMessages(err error, checks []preflight.Check) error {
-	var fe *failure.Error
-	if !errors.As(err, &fe) {
-		return err
-	}
-	for _, c := range checks {
-		if c.Status == event.StatusFail {
-			fe.Err = fmt.Errorf("%w: %s: %s", fe.Err, c.ID, c.Message)
-		}
-	}
-	return err
 }
 
 // changeFlags reads --image and --tag; a malformed value is a usage error

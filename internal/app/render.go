@@ -60,9 +60,10 @@ EXAMPLES:
 			}
 			if opts := env.pipelineOptions(ctx, c); opts.Engine.PinDigest || s.PinDigest {
 				opts.Engine.TaskDefinitions = tds
-				digests, checks, err := pipeline.Digests(ctx, opts)
+				// The check's verdict is shown as it finishes, as in preflight.
+				digests, err := pipeline.Digests(ctx, opts)
 				if err != nil {
-					return env.fail(withCheckMessages(err, checks))
+					return env.fail(err)
 				}
 				if missing := rev.Pin(digests[s.Name]); len(missing) > 0 {
 					return env.fail(failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,

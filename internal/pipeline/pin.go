@@ -80,18 +80,18 @@ func pinDigests(opts *Options, checks []preflight.Check) error {
 // reference → digest. render --pin-digest prints the revision with them.
 // It fails as the deploy would (exit 3): an image missing, or a digest
 // unresolved.
-func Digests(ctx context.Context, opts Options) (map[string]map[string]string, []preflight.Check, error) {
+func Digests(ctx context.Context, opts Options) (map[string]map[string]string, error) {
 	if !opts.pinsAny() {
-		return nil, nil, nil
+		return nil, nil
 	}
 	checks, err := resolveOnly(ctx, opts)
 	if err != nil {
-		return nil, checks, err
+		return nil, err
 	}
 	if err := pinDigests(&opts, checks); err != nil {
-		return nil, checks, err
+		return nil, err
 	}
-	return opts.Engine.Digests, checks, nil
+	return opts.Engine.Digests, nil
 }
 
 // unresolved is the preflight failure of a service that pins an image
