@@ -126,9 +126,10 @@ func (o Options) validate(needChange bool) error {
 		return errors.New("deploy: no ECS client")
 	case o.Image != "" && o.Tag != "":
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
-	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
+	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && !o.PinDigest && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
 		// A dry run may change nothing: "is there anything to deploy?" is
-		// what omdeploy plan asks. A task definition file is a change.
+		// what omdeploy plan asks. A task definition file is a change, and
+		// so is pinning the images that run now by their digests.
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
 	case !validWaitUntil(o.WaitUntil):
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--wait-until %q: want one of %s", o.WaitUntil, strings.Join(WaitUntilValues(), ", ")))
