@@ -111,13 +111,16 @@ func runtimeName(td *ecstypes.TaskDefinition) string {
 
 // plannedImages lists each container of the revision td (the one the run
 // would register) and the image it will run.
-func plannedImages(td *ecstypes.TaskDefinition) []imageref.Planned {
-	out := make([]imageref.Planned, len(td.ContainerDefinitions))
+func plannedImages(td *ecstypes.TaskDefinition) []plannedImage {
+	out := make([]plannedImage, len(td.ContainerDefinitions))
 	for i, cd := range td.ContainerDefinitions {
-		out[i] = imageref.Planned{Container: aws.ToString(cd.Name), Image: aws.ToString(cd.Image)}
+		out[i] = plannedImage{Container: aws.ToString(cd.Name), Image: aws.ToString(cd.Image)}
 	}
 	return out
 }
+
+// plannedImage is one container of the new revision and its image.
+type plannedImage struct{ Container, Image string }
 
 func (s *serviceFacts) checkImages(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
