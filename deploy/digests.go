@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -18,9 +19,12 @@ import (
 // Bounds of the task reads: DescribeTasks takes at most 100 tasks; the
 // digest comparison reads at most comparedTasks running tasks, ten calls,
 // which says as much as more would.
+// compareTimeout bounds the whole read, which comes after the rollout
+// succeeded: a slow answer must not hold the deploy.
 const (
-	describeBatch = 100
-	comparedTasks = 1000
+	describeBatch  = 100
+	comparedTasks  = 1000
+	compareTimeout = 20 * time.Second
 )
 
 // deploymentTasks lists the tasks of deployment id (ECS starts them with
@@ -60,6 +64,8 @@ func (sr *serviceRun) deploymentTasks(ctx context.Context, id string, status ecs
 // planned is a warning: a mutable tag moved between preflight and the
 // pull. A read that fails is a warning too; the deploy has succeeded.
 func (sr *serviceRun) compareDigests(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, compareTimeout)
+	defer cancel()
 	td, err := sr.taskDefinition(ctx, sr.res.TaskDefinition)
 	if err != nil {
 		sr.warn("image digests not compared: %v", err)
