@@ -18,9 +18,8 @@ import (
 
 // Bounds of the task reads: DescribeTasks takes at most 100 tasks; the
 // digest comparison reads at most comparedTasks running tasks, ten calls,
-// which says as much as more would.
-// compareTimeout bounds the whole read, which comes after the rollout
-// succeeded: a slow answer must not hold the deploy.
+// which says as much as more would, within compareTimeout, since it comes
+// after the rollout succeeded and a slow answer must not hold the deploy.
 const (
 	describeBatch  = 100
 	comparedTasks  = 1000
