@@ -24,6 +24,7 @@ type File struct {
 	IAMActions    []string
 	Notify        []NotifyTarget // where each deploy is announced
 	Lock          *Lock          // the lock of services that set none; nil: unlocked
+	PinDigest     bool           // pin_digest of services that set none
 	Services      []Service
 }
 
@@ -52,6 +53,12 @@ type Service struct {
 	// of truth for the revisions a deploy registers; "" deploys the live
 	// definition with the image changed. internal/taskdef reads it.
 	TaskDefinition string
+	// PinDigest registers the service's images as repo:tag@sha256:...,
+	// with the digests preflight resolved, so that each revision is
+	// immutable: the service's own `pin_digest:`, else the config's
+	// top-level one, else false.
+	PinDigest bool
+	pinSet    bool // the service said `pin_digest:` itself, false included
 }
 
 // Health declares a service's canonical health endpoints.

@@ -89,6 +89,34 @@ func TestExpansion(t *testing.T) {
 	}
 }
 
+// TestPinDigest: the top-level pin_digest is the default of the services
+// that say nothing; a service's own, false included, wins.
+func TestPinDigest(t *testing.T) {
+	tests := []struct {
+		name string
+		top  string // the top-level line, "" for none
+		want []bool // services a (says nothing), b (false), c (true)
+	}{
+		{name: "no top-level: only the service that asks pins", want: []bool{false, false, true}},
+		{name: "top-level true: all but the one that opts out", top: "pin_digest: true\n", want: []bool{true, false, true}},
+		{name: "top-level false", top: "pin_digest: false\n", want: []bool{false, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := tt.top + "services:\n  - {cluster: c, service: a}\n  - {cluster: c, service: b, pin_digest: false}\n  - {cluster: c, service: c, pin_digest: true}\n"
+			f, err := Parse("c.yaml", []byte(src), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tt.want {
+				if got := f.Services[i].PinDigest; got != want {
+					t.Errorf("service %s pin_digest = %v, want %v", f.Services[i].Name, got, want)
+				}
+			}
+		})
+	}
+}
+
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -114,6 +142,8 @@ func TestErrors(t *testing.T) {
 		{"bad version", "version: 2\nservices: [{cluster: c, service: s}]\n", "c.yaml:1:10:", "unsupported config version"},
 		{"syntax", "services:\n\t- cluster: c\n", "c.yaml:2:1:", "invalid YAML"},
 		{"empty", "", "c.yaml:1:1:", "config is empty"},
+		{"pin_digest not a bool", "pin_digest: yes-please\nservices: [{cluster: c, service: s}]\n", "c.yaml:1:13:", "pin_digest: expected true or false"},
+		{"service pin_digest quoted", "services:\n  - {cluster: c, service: s, pin_digest: 'true'}\n", "c.yaml:2:42:", "pin_digest: expected true or false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

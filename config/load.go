@@ -321,6 +321,7 @@ func (p *parser) file(n *yaml.Node, f *File) error {
 			f.Lock, err = p.lock(v)
 			return err
 		},
+		"pin_digest": p.boolInto(&f.PinDigest, "pin_digest"),
 		"services": func(v *yaml.Node) error {
 			if v.Kind != yaml.SequenceNode {
 				return p.errorf(v, "services: expected a list of services, got %s", kindName(v))
@@ -349,6 +350,9 @@ func (p *parser) file(n *yaml.Node, f *File) error {
 	for i := range f.Services {
 		if !f.Services[i].lockSet {
 			f.Services[i].Lock = f.Lock
+		}
+		if !f.Services[i].pinSet {
+			f.Services[i].PinDigest = f.PinDigest
 		}
 	}
 	names := map[string]int{}
@@ -419,6 +423,10 @@ func (p *parser) service(n *yaml.Node) (Service, error) {
 		"scheduled": func(v *yaml.Node) (err error) {
 			s.Scheduled, err = p.scheduled(v)
 			return err
+		},
+		"pin_digest": func(v *yaml.Node) error {
+			s.pinSet = true
+			return p.boolInto(&s.PinDigest, "pin_digest")(v)
 		},
 	})
 	if err != nil {
@@ -666,6 +674,18 @@ func (p *parser) strListInto(dst *[]string, key string, shape *regexp.Regexp, ex
 			out = append(out, s)
 		}
 		*dst = out
+		return nil
+	}
+}
+
+// boolInto reads true or false, nothing else: "yes" or "1" are
+// errors, not guesses.
+func (p *parser) boolInto(dst *bool, key string) func(*yaml.Node) error {
+	return func(n *yaml.Node) error {
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return p.errorf(n, "%s: expected true or false, got %s", key, kindName(n))
+		}
+		*dst = n.Value == "true"
 		return nil
 	}
 }

@@ -187,15 +187,9 @@ func kindNameHidden(n *yaml.Node) string {
 func (p *parser) network(n *yaml.Node) (*Network, error) {
 	nw := &Network{}
 	seen, err := p.fields(n, "network_configuration", map[string]func(*yaml.Node) error{
-		"subnets":         p.strListInto(&nw.Subnets, "subnets", nil, ""),
-		"security_groups": p.strListInto(&nw.SecurityGroups, "security_groups", nil, ""),
-		"assign_public_ip": func(v *yaml.Node) error {
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-				return p.errorf(v, "assign_public_ip: expected true or false, got %s", kindName(v))
-			}
-			nw.AssignPublicIP = v.Value == "true"
-			return nil
-		},
+		"subnets":          p.strListInto(&nw.Subnets, "subnets", nil, ""),
+		"security_groups":  p.strListInto(&nw.SecurityGroups, "security_groups", nil, ""),
+		"assign_public_ip": p.boolInto(&nw.AssignPublicIP, "assign_public_ip"),
 	})
 	if err != nil {
 		return nil, err

@@ -47,7 +47,15 @@ type Options struct {
 	Image, Tag string
 	// Images and Tags change containers by name (--image NAME=REF, --tag
 	// NAME=TAG), several in the one revision registered.
-	Images, Tags       map[string]string
+	Images, Tags map[string]string
+	// PinDigest registers every image as repo:tag@sha256:... (as does a
+	// service's pin_digest), with the digests in Digests, so that the
+	// revision is immutable. Digests are what preflight's images.exist
+	// resolved, by service name, then image reference; the pipeline fills
+	// them in. An image without one stops the service before anything is
+	// written (exit 3).
+	PinDigest          bool
+	Digests            map[string]map[string]string
 	ForceNewDeployment bool
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
@@ -130,9 +138,10 @@ func (o Options) validate(needChange bool) error {
 		return errors.New("deploy: no ECS client")
 	case o.Image != "" && o.Tag != "":
 		return failure.New(failure.StageConfig, "", "", errors.New("give --image or --tag, not both"))
-	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
+	case needChange && !o.DryRun && o.Image == "" && o.Tag == "" && !o.ForceNewDeployment && !o.PinDigest && len(o.TaskDefinitions) == 0 && len(o.Images) == 0 && len(o.Tags) == 0:
 		// A dry run may change nothing: "is there anything to deploy?" is
-		// what omdeploy plan asks. A task definition file is a change.
+		// what omdeploy plan asks. A task definition file is a change, and
+		// so is pinning the images that run now by their digests.
 		return failure.New(failure.StageConfig, "", "", errors.New("nothing to deploy: give --image REPO:TAG, --tag TAG or --force-new-deployment"))
 	case !validWaitUntil(o.WaitUntil):
 		return failure.New(failure.StageConfig, "", "", fmt.Errorf("--wait-until %q: want one of %s", o.WaitUntil, strings.Join(WaitUntilValues(), ", ")))

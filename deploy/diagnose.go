@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
@@ -81,24 +80,12 @@ func (sr *serviceRun) diagnose(ctx context.Context, id string) diagnosis {
 // (ECS starts a deployment's tasks with startedBy set to its ID) and how
 // many stopped in all.
 func (sr *serviceRun) stoppedTasks(ctx context.Context, id string) ([]ecstypes.Task, int, error) {
-	api := sr.r.opts.ECS
-	list, err := api.ListTasks(ctx, &ecs.ListTasksInput{
-		Cluster: aws.String(sr.s.Cluster), StartedBy: aws.String(id), DesiredStatus: ecstypes.DesiredStatusStopped,
-	})
+	tasks, total, err := sr.deploymentTasks(ctx, id, ecstypes.DesiredStatusStopped, describeBatch)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list stopped tasks of %s: %w", id, err)
+		return nil, total, err
 	}
-	if len(list.TaskArns) == 0 {
-		return nil, 0, nil
-	}
-	arns := list.TaskArns[:min(len(list.TaskArns), 100)]
-	out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(sr.s.Cluster), Tasks: arns})
-	if err != nil {
-		return nil, len(list.TaskArns), fmt.Errorf("describe stopped tasks of %s: %w", id, err)
-	}
-	tasks := out.Tasks
 	slices.SortFunc(tasks, func(a, b ecstypes.Task) int { return aws.ToTime(b.StoppedAt).Compare(aws.ToTime(a.StoppedAt)) })
-	return tasks[:min(len(tasks), diagnosedTasks)], len(list.TaskArns), nil
+	return tasks[:min(len(tasks), diagnosedTasks)], total, nil
 }
 
 // explainTask lists a stopped task's containers, with the last log lines of

@@ -1,7 +1,8 @@
 package deploy
 
 import (
-	"slices"
+	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/result"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 // plan is the revision a deploy will run: the current task definition with
@@ -26,40 +28,36 @@ type plan struct {
 // changed reports whether a new revision must be registered.
 func (p plan) changed() bool { return p.oldImage != p.newImage || len(p.changes) > 0 }
 
-// newPlan copies every registrable field of td (and its tags), or of file
-// when the service's task definition is code (nil: it is not), and applies
-// ch: the target container's image replaced or retagged, and the named
-// containers'. No change (--force-new-deployment alone) keeps the images.
-// The plan's container is the target, or with only named changes the first
-// named one.
-func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container string, ch imageref.Change) (plan, error) {
-	p := plan{current: td, input: registerInput(td, tags)}
-	if file != nil {
-		p.input = fromFile(file, td, tags)
+// newPlan builds the revision a run registers with taskdef.Next, the one
+// builder that plan, render and preflight share: every registrable field
+// of td (and its tags), or of file when the service's task definition is
+// code (nil: it is not), with ch applied. No change (--force-new-deployment
+// alone) keeps the images. With pins (image reference → digest, as
+// preflight resolved them; nil: no pinning) every image is registered as
+// repo:tag@digest; an image without one is an *unpinnedError.
+func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.RegisterTaskDefinitionInput, container string, ch imageref.Change, pins map[string]string) (plan, error) {
+	rev, err := taskdef.Next(td, tags, file, container, ch)
+	switch {
+	case err != nil:
+		return plan{}, err
+	case rev.Container < 0:
+		return plan{}, rev.TargetErr // the plan names a container
 	}
-	cds := p.input.ContainerDefinitions
-	i, target := -1, -1
-	if names := ch.Names(); ch.Target().IsZero() && len(names) > 0 {
-		i = slices.IndexFunc(cds, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == names[0] })
-	}
-	if i < 0 {
-		var err error
-		if i, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: td.TaskDefinitionArn, ContainerDefinitions: cds}, container); err != nil {
-			return plan{}, err
+	if pins != nil {
+		if missing := rev.Pin(pins); len(missing) > 0 {
+			return plan{}, &unpinnedError{containers: missing}
 		}
-		target = i
 	}
-	p.container = aws.ToString(cds[i].Name)
-	p.oldImage = aws.ToString(cds[i].Image)
+	p := plan{current: td, input: rev.Input}
+	cds := p.input.ContainerDefinitions
+	p.container = aws.ToString(cds[rev.Container].Name)
+	p.oldImage = aws.ToString(cds[rev.Container].Image)
 	for _, c := range td.ContainerDefinitions {
 		if aws.ToString(c.Name) == p.container {
 			p.oldImage = aws.ToString(c.Image) // what runs now, which the file may change
 		}
 	}
-	if err := ch.ApplyTo(cds, target); err != nil {
-		return plan{}, err
-	}
-	p.newImage = aws.ToString(cds[i].Image)
+	p.newImage = aws.ToString(cds[rev.Container].Image)
 	p.changes = Diff(registerInput(td, tags), p.input)
 	for _, c := range cds {
 		img := aws.ToString(c.Image)
@@ -70,22 +68,6 @@ func newPlan(td ecstypes.TaskDefinition, tags []ecstypes.Tag, file *ecs.Register
 		}
 	}
 	return p, nil
-}
-
-// fromFile is the input a task definition file registers: the file as it
-// is, with the family and the tags of the running revision where the file
-// names none, so that a file need not repeat them. The file's containers
-// are copied, since the plan changes an image.
-func fromFile(file *ecs.RegisterTaskDefinitionInput, td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
-	in := *file
-	in.ContainerDefinitions = slices.Clone(file.ContainerDefinitions)
-	if in.Family == nil {
-		in.Family = td.Family
-	}
-	if len(in.Tags) == 0 && len(tags) > 0 {
-		in.Tags = tags
-	}
-	return &in
 }
 
 // RegisterInput is the input that registers td again, with tags: every
@@ -103,39 +85,21 @@ func sameRevision(td ecstypes.TaskDefinition, tags []ecstypes.Tag, want *ecs.Reg
 	return len(Diff(registerInput(td, tags), want)) == 0
 }
 
+// unpinnedError is a plan that pins digests with an image whose digest
+// preflight did not resolve: nothing is written, and the failure is
+// preflight's (exit 3), since the missing digest is its finding.
+type unpinnedError struct{ containers []string }
+
+func (e *unpinnedError) Error() string {
+	return fmt.Sprintf("pin_digest: no digest was resolved for %s (see images.exist); the revision cannot be pinned", strings.Join(e.containers, ", "))
+}
+
 // errContainer is a config problem: the config does not say which container
 // to update, or names one the task definition does not have.
 type errContainer = imageref.ContainerError
 
-// registerInput copies every field RegisterTaskDefinition accepts from td.
-// What ECS sets itself (ARN, revision, status, requiresAttributes,
-// compatibilities, registeredAt/By, deregisteredAt) is left out, and so are
-// inferenceAccelerators: Elastic Inference is retired and RegisterTaskDefinition
-// rejects them.
-// TestRegisterInputCopiesEveryField fails when an SDK update adds a field
-// that is not copied here.
+// registerInput is taskdef.RegisterInput: the input that registers td
+// again, which Diff and the read-back compare against.
 func registerInput(td ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
-	in := &ecs.RegisterTaskDefinitionInput{
-		ContainerDefinitions:          append([]ecstypes.ContainerDefinition(nil), td.ContainerDefinitions...),
-		Family:                        td.Family,
-		Cpu:                           td.Cpu,
-		EnableFaultInjection:          td.EnableFaultInjection,
-		EphemeralStorage:              td.EphemeralStorage,
-		ExecutionRoleArn:              td.ExecutionRoleArn,
-		IpcMode:                       td.IpcMode,
-		Memory:                        td.Memory,
-		NetworkMode:                   td.NetworkMode,
-		PidMode:                       td.PidMode,
-		PlacementConstraints:          td.PlacementConstraints,
-		ProxyConfiguration:            td.ProxyConfiguration,
-		RequiresCompatibilities:       td.RequiresCompatibilities,
-		RuntimePlatform:               td.RuntimePlatform,
-		TaskRoleArn:                   td.TaskRoleArn,
-		TrustedExecutionConfiguration: td.TrustedExecutionConfiguration,
-		Volumes:                       td.Volumes,
-	}
-	if len(tags) > 0 {
-		in.Tags = tags
-	}
-	return in
+	return taskdef.RegisterInput(td, tags)
 }

@@ -66,7 +66,7 @@ func richTaskDef() ecstypes.TaskDefinition {
 // rewrite testdata/register-input.golden.json after a deliberate change.
 func TestPlanGolden(t *testing.T) {
 	tags := []ecstypes.Tag{{Key: aws.String("team"), Value: aws.String("platform")}}
-	p, err := newPlan(richTaskDef(), tags, nil, "app", imageref.Change{Tag: "2024-06-02"})
+	p, err := newPlan(richTaskDef(), tags, nil, "app", imageref.Change{Tag: "2024-06-02"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestNewPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newPlan(tt.td, nil, nil, tt.container, imageref.Change{Image: tt.image, Tag: tt.tag})
+			p, err := newPlan(tt.td, nil, nil, tt.container, imageref.Change{Image: tt.image, Tag: tt.tag}, nil)
 			if tt.wantErrContains != "" {
 				var ec *errContainer
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrContains) || !errors.As(err, &ec) {

@@ -33,9 +33,20 @@ func (sr *serviceRun) deploy(ctx context.Context) error {
 	if err != nil {
 		return sr.fail(failure.StageRegister, "", err)
 	}
-	p, err := newPlan(td, tags, o.TaskDefinitions[sr.s.Name], sr.s.Container, imageref.Change{Image: o.Image, Tag: o.Tag, Images: o.Images, Tags: o.Tags})
+	var pins map[string]string
+	if o.PinDigest || sr.s.PinDigest {
+		pins = o.Digests[sr.s.Name]
+		if pins == nil {
+			pins = map[string]string{} // pinning asked, nothing resolved: every image is unpinned
+		}
+	}
+	p, err := newPlan(td, tags, o.TaskDefinitions[sr.s.Name], sr.s.Container, imageref.Change{Image: o.Image, Tag: o.Tag, Images: o.Images, Tags: o.Tags}, pins)
 	if err != nil {
 		var ec *errContainer
+		var up *unpinnedError
+		if errors.As(err, &up) {
+			return sr.fail(failure.StagePreflight, runbook.ImageDigestUnresolved, fmt.Errorf("service %s: %w", sr.s.Name, err))
+		}
 		if errors.As(err, &ec) {
 			return sr.fail(failure.StageConfig, runbook.ConfigInvalid, fmt.Errorf("service %s (config line %d): %w", sr.s.Name, sr.s.Line, err))
 		}
@@ -233,6 +244,9 @@ func (sr *serviceRun) outcomeText(w watched) string {
 // verifyHealth runs the health stage after a completed rollout and rolls
 // back to prev when it fails. The checker reports its own events.
 func (sr *serviceRun) verifyHealth(ctx context.Context, id, prev string) error {
+	if sr.res.Plan != nil { // a deploy: it planned the images the tasks should run
+		sr.compareDigests(ctx, id)
+	}
 	if sr.r.opts.Health == nil || sr.s.Health == nil {
 		return sr.afterHealth(ctx, prev)
 	}

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 // ECS statuses and rollout states the checks compare against.
@@ -37,11 +39,20 @@ type taskDefFact struct {
 	why     string // why there is none: the service is missing, or a call failed
 }
 
+// nextFact is the revision the run would register, built by the engine's
+// builder (taskdef.Next) from the live definition, the service's task
+// definition file and the run's image change.
+type nextFact struct {
+	taskDef *ecstypes.TaskDefinition
+	why     string // why there is none: the live one is unknown, or the change does not apply
+}
+
 func newServiceFacts(r *runner, svc config.Service) *serviceFacts {
 	s := &serviceFacts{r: r, svc: svc, cluster: &lazy[clusterFact]{}}
 	s.cluster.fetch = s.fetchCluster
 	s.service.fetch = s.fetchService
 	s.taskDef.fetch = s.fetchTaskDef
+	s.next.fetch = s.fetchNext
 	return s
 }
 
@@ -92,6 +103,30 @@ func (s *serviceFacts) fetchTaskDef(ctx context.Context) taskDefFact {
 		return taskDefFact{why: "describe task definition " + shortTaskDef(arn) + ": empty answer"}
 	}
 	return taskDefFact{taskDef: out.TaskDefinition}
+}
+
+// fetchNext builds the revision a deploy would register, as the engine
+// does: the task definition file when the service has one (the live
+// definition only lends it the family), else the live definition, with the
+// run's --image and --tag applied.
+func (s *serviceFacts) fetchNext(ctx context.Context) nextFact {
+	live := s.taskDef.get(ctx)
+	if live.taskDef == nil {
+		return nextFact{why: live.why}
+	}
+	file := s.r.opts.TaskDefinitions[s.svc.Name]
+	rev, err := taskdef.Next(*live.taskDef, nil, file, s.svc.Container, s.r.opts.Change)
+	if err != nil {
+		// Which container to change is the config's question, and the
+		// deploy stops on it as a config failure (exit 2) before it
+		// registers anything; preflight does not turn it into its own.
+		return nextFact{why: err.Error()}
+	}
+	name := aws.ToString(live.taskDef.TaskDefinitionArn)
+	if file != nil {
+		name = aws.ToString(rev.Input.Family) + " from " + filepath.Base(s.svc.TaskDefinition)
+	}
+	return nextFact{taskDef: rev.TaskDefinition(name)}
 }
 
 func (s *serviceFacts) vars() map[string]string {

@@ -205,7 +205,7 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 		if params := parameterARNs(values, id, region); len(params) > 0 {
 			perms = append(perms, permission{"ssm:GetParameters", params})
 		}
-		perms = append(perms, s.artifactPermissions(td.taskDef, id.partition)...)
+		perms = append(perms, s.artifactPermissions(ctx, td.taskDef, id.partition)...)
 		var streams []string
 		for _, t := range awslogsTargets(td.taskDef, region) {
 			if t.group != "" {

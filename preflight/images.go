@@ -109,28 +109,28 @@ func runtimeName(td *ecstypes.TaskDefinition) string {
 	return fmt.Sprintf("%s/%s", family, arch)
 }
 
-// plannedImages lists the images the revision this run registers will run:
-// the service's current task definition with the run's change applied, by
-// the same function the engine uses to build that revision.
-func (s *serviceFacts) plannedImages(td *ecstypes.TaskDefinition) ([]imageref.Planned, error) {
-	return imageref.Plan(*td, s.svc.Container, s.r.opts.Change)
+// plannedImages lists each container of the revision td (the one the run
+// would register) and the image it will run.
+func plannedImages(td *ecstypes.TaskDefinition) []plannedImage {
+	out := make([]plannedImage, len(td.ContainerDefinitions))
+	for i, cd := range td.ContainerDefinitions {
+		out[i] = plannedImage{Container: aws.ToString(cd.Name), Image: aws.ToString(cd.Image)}
+	}
+	return out
 }
+
+// plannedImage is one container of the new revision and its image.
+type plannedImage struct{ Container, Image string }
 
 func (s *serviceFacts) checkImages(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
 		return skip("%s", why)
 	}
-	td := s.taskDef.get(ctx)
+	td := s.next.get(ctx)
 	if td.taskDef == nil {
-		return skip("task definition unknown: %s", td.why)
+		return skip("images of the new revision unknown: %s", td.why)
 	}
-	planned, err := s.plannedImages(td.taskDef)
-	if err != nil {
-		// Which container to change is the config's question, and the
-		// deploy stops on it as a config failure (exit 2) before it
-		// registers anything; preflight does not turn it into its own.
-		return skip("images of the new revision unknown: %v", err)
-	}
+	planned := plannedImages(td.taskDef)
 	want := wantPlatform(td.taskDef)
 	var verdicts []imageVerdict
 	var images []result.Image
@@ -384,13 +384,14 @@ func (r *runner) lookupRegistry(ctx context.Context, ref imageref.Ref) (registry
 	return m, imageVerdict{}
 }
 
-// ecrPermissions are the ECR calls images.exist makes for td's planned
-// images, on each image's repository, for the IAM simulation.
-func (s *serviceFacts) ecrPermissions(td *ecstypes.TaskDefinition, partition string) []permission {
-	planned, err := s.plannedImages(td)
-	if err != nil {
+// ecrPermissions are the ECR calls images.exist makes for the images of
+// td (the revision the run would register; nil: unknown), on each image's
+// repository, for the IAM simulation.
+func ecrPermissions(td *ecstypes.TaskDefinition, partition string) []permission {
+	if td == nil {
 		return nil
 	}
+	planned := plannedImages(td)
 	var repos []string
 	for _, p := range planned {
 		ref, err := imageref.Parse(p.Image)

@@ -55,8 +55,8 @@ type lbFinding struct {
 // traffic to the new revision's tasks and judges their health as omdeploy
 // will: the target group exists and something forwards to it, its target
 // type fits the network mode, the container and port exist in the new
-// revision (containers do not change with the run's image change, so the
-// current definition's suffice), and its health check agrees with the
+// revision (the one the run would register: the task definition file's
+// when the service has one), and its health check agrees with the
 // declared health endpoints.
 func (s *serviceFacts) checkTargetGroups(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
@@ -73,7 +73,7 @@ func (s *serviceFacts) checkTargetGroups(ctx context.Context) Check {
 	case s.r.aws.ELBv2 == nil:
 		return skip("no Elastic Load Balancing client configured; not checked")
 	}
-	td := s.taskDef.get(ctx)
+	td := s.next.get(ctx)
 	if td.taskDef == nil {
 		return skip("task definition unknown (%s); not checked", td.why)
 	}

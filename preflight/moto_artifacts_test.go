@@ -6,39 +6,20 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/imageref"
-	"github.com/omdeploy/omdeploy/internal/registry"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/testenv"
 )
 
-// motoIndex is an OCI index for linux/amd64 and linux/arm64, as buildx
-// pushes a multi-platform image.
-const motoIndex = `{"schemaVersion":2,"mediaType":"` + registry.MediaOCIIndex + `","manifests":[` +
-	`{"mediaType":"` + registry.MediaOCIManifest + `","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":1,"platform":{"os":"linux","architecture":"amd64"}},` +
-	`{"mediaType":"` + registry.MediaOCIManifest + `","digest":"sha256:2222222222222222222222222222222222222222222222222222222222222222","size":1,"platform":{"os":"linux","architecture":"arm64"}}]}`
-
-// motoPush creates repository repo in moto's ECR and pushes an index under
-// tag, returning the image reference and its digest.
+// motoPush pushes a multi-platform index under repo:tag to moto's ECR.
 func motoPush(t *testing.T, c *awsx.Clients, repo, tag string) (image, digest string) {
 	t.Helper()
-	ctx := testenv.Ctx(t)
-	e := c.ECRIn(testenv.MotoRegion)
-	if _, err := e.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}); err != nil {
-		t.Fatalf("create repository: %v", err)
-	}
-	out, err := e.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageTag: aws.String(tag),
-		ImageManifest: aws.String(motoIndex), ImageManifestMediaType: aws.String(registry.MediaOCIIndex)})
-	if err != nil {
-		t.Fatalf("put image: %v", err)
-	}
-	return "123456789012.dkr.ecr." + testenv.MotoRegion + ".amazonaws.com/" + repo + ":" + tag, aws.ToString(out.Image.ImageId.ImageDigest)
+	return testenv.PushImage(t, c, repo, tag, "")
 }
 
 // motoSecret creates a secret in moto and returns its ARN.

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
@@ -86,6 +88,15 @@ type Options struct {
 	// --image or --tag); images.exist checks the images the new revision
 	// will run with it applied. Zero: the current images.
 	Change imageref.Change
+	// TaskDefinitions are the task definition files of the services that
+	// have one (task_definition:), read, by service name: images.exist and
+	// lb.target-groups check the revision built from the file, as the
+	// engine registers it, not the live one.
+	TaskDefinitions map[string]*ecs.RegisterTaskDefinitionInput
+	// Only runs these checks (by ID) and no other; nil runs them all. A
+	// deploy that pins digests with the checklist skipped runs
+	// images.exist alone, for the digests.
+	Only []string
 	// Registry asks registries other than ECR (and reads ECR's config
 	// blobs); nil builds the anonymous registry client.
 	Registry RegistryAPI

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/omdeploy/omdeploy/config"
@@ -147,6 +148,9 @@ func (r *runner) plan() []job {
 			jobs = append(jobs, job{id: IDEventsRules, service: svc.Name, run: s.checkScheduledRules})
 		}
 	}
+	if only := r.opts.Only; only != nil {
+		jobs = slices.DeleteFunc(jobs, func(j job) bool { return !slices.Contains(only, j.id) })
+	}
 	return jobs
 }
 
@@ -263,5 +267,6 @@ type serviceFacts struct {
 	svc     config.Service
 	cluster *lazy[clusterFact]
 	service lazy[serviceFact]
-	taskDef lazy[taskDefFact]
+	taskDef lazy[taskDefFact] // the live revision
+	next    lazy[nextFact]    // the revision the run would register
 }

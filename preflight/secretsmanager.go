@@ -161,8 +161,8 @@ func missingVersion(ref secretref.Ref, versions map[string][]string) string {
 // on each secret. ecr:GetDownloadUrlForLayer is left out: without it only
 // the platform of a single-manifest image goes unverified, which that
 // check reports itself.
-func (s *serviceFacts) artifactPermissions(td *ecstypes.TaskDefinition, partition string) []permission {
-	perms := s.ecrPermissions(td, partition)
+func (s *serviceFacts) artifactPermissions(ctx context.Context, td *ecstypes.TaskDefinition, partition string) []permission {
+	perms := ecrPermissions(s.next.get(ctx).taskDef, partition)
 	var secrets []string
 	for _, v := range containerSecrets(td) {
 		if ref, err := secretref.Parse(v); err == nil && !slices.Contains(secrets, ref.SecretID()) {

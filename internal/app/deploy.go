@@ -46,11 +46,13 @@ EXAMPLES:
    omdeploy deploy --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2
    omdeploy deploy --tag "$GITHUB_SHA" --service tech-gateway
    omdeploy deploy --image app=repo/app:v2 --image worker=repo/worker:v2   # two containers, one revision
+   omdeploy deploy --tag "$GITHUB_SHA" --pin-digest # register app:SHA@sha256:..., immutable
    omdeploy deploy --force-new-deployment           # same revision, fresh tasks
    omdeploy deploy --tag v2 --dry-run               # show the change, write nothing
    omdeploy deploy --tag v2 --dry-run --detailed-exitcode   # exit 8 when something would change`,
 		Flags: append(append(imageFlags("replace the target container's image with `REPO:TAG`", "replace only the tag of the current image with `TAG`"),
 			&cli.BoolFlag{Name: flagForceNew, Usage: "start a new deployment even when the task definition is unchanged"},
+			pinDigestFlag(),
 			&cli.BoolFlag{Name: flagDryRun, Usage: "run the read-only preflight checks and print the plan (image per container, the revision that would be registered, the fields it changes); write nothing"},
 			detailedExitcodeFlag(),
 			&cli.BoolFlag{Name: flagSkipPreflight, Usage: "do not run the preflight checklist first"},
@@ -110,6 +112,7 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			Tag:                ch.Tag,
 			Images:             ch.Images,
 			Tags:               ch.Tags,
+			PinDigest:          c.Bool(flagPinDigest),
 			ForceNewDeployment: c.Bool(flagForceNew),
 			DryRun:             c.Bool(flagDryRun),
 			NoRollback:         c.Bool(flagNoRollback),

@@ -16,6 +16,15 @@ func imageFlags(image, tag string) []cli.Flag {
 	}
 }
 
+const flagPinDigest = "pin-digest"
+
+// pinDigestFlag is --pin-digest: register repo:tag@sha256:... for every
+// image, with the digests preflight's images.exist resolved.
+func pinDigestFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagPinDigest, EnvVars: []string{"OMDEPLOY_PIN_DIGEST"},
+		Usage: "register every image by the digest preflight resolved for it (REPO:TAG@sha256:...), so the revision is immutable; as pin_digest: true in the config. An image whose digest is unknown fails (exit 3); with --skip-preflight, images.exist still runs, alone"}
+}
+
 // changeFlags reads --image and --tag; a malformed value is a usage error
 // (exit 2).
 func changeFlags(c *cli.Context) (imageref.Change, error) {

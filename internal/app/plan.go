@@ -34,6 +34,7 @@ EXAMPLES:
    omdeploy plan --image repo/app:v2 --output json`,
 		Flags: append(imageFlags("plan the target container's image as `REPO:TAG`", "plan only a new tag, `TAG`, of the current image"),
 			detailedExitcodeFlag(),
+			pinDigestFlag(),
 			&cli.BoolFlag{Name: flagSkipPreflight, Usage: "do not run the preflight checklist first"},
 			&cli.BoolFlag{Name: flagStrict, Usage: "preflight warnings fail too"},
 		),

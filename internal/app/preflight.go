@@ -28,7 +28,15 @@ EXAMPLES:
 			&cli.BoolFlag{Name: flagForce, Usage: "do not fail when a deployment is already in progress"},
 		},
 		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
-			checks, err := pipeline.Preflight(ctx, env.pipelineOptions(ctx, c))
+			// The checks look at the revision a deploy would register:
+			// with a task_definition: file, the file's.
+			tds, err := taskDefinitions(env.services)
+			if err != nil {
+				return env.fail(err)
+			}
+			opts := env.pipelineOptions(ctx, c)
+			opts.Engine.TaskDefinitions = tds
+			checks, err := pipeline.Preflight(ctx, opts)
 			return env.finishRun(checks, nil, err)
 		}),
 	}, viewFlags, configFlags, awsFlags)

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/urfave/cli/v2"
 
 	"github.com/omdeploy/omdeploy/internal/failure"
-	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/pipeline"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
@@ -21,14 +22,17 @@ func renderCommand(d deps) *cli.Command {
 		Usage: "print the task definition JSON a deploy would register from a service's task_definition file",
 		Description: `Reads the service's task_definition: file (strictly, with ${VAR} expanded), applies --image or
 --tag to the target container, and prints the RegisterTaskDefinition input as JSON, with the API's
-field names. It calls no AWS API: when the file names no family or tags, a deploy takes those
-of the running revision.
+field names. It calls no AWS API, unless the revision pins digests (--pin-digest or the service's
+pin_digest): then it runs the images.exist check alone for the digests, as a deploy would, and
+prints every image as REPO:TAG@sha256:... When the file names no family or tags, a deploy takes
+those of the running revision.
 
 EXAMPLES:
    omdeploy render --service api
-   omdeploy render --service api --tag "$GITHUB_SHA" > taskdef.json`,
-		Flags: imageFlags("render the target container's image as `REPO:TAG`", "render only a new tag, `TAG`, of the file's image"),
-		Action: action(d, true, func(_ context.Context, c *cli.Context, env *runEnv) error {
+   omdeploy render --service api --tag "$GITHUB_SHA" > taskdef.json
+   omdeploy render --service api --tag "$GITHUB_SHA" --pin-digest   # the digest the tag names now`,
+		Flags: append(imageFlags("render the target container's image as `REPO:TAG`", "render only a new tag, `TAG`, of the file's image"), pinDigestFlag()),
+		Action: action(d, true, func(ctx context.Context, c *cli.Context, env *runEnv) error {
 			if len(env.services) != 1 {
 				return env.fail(failure.New(failure.StageConfig, "", "", errors.New("render: name one service with --service")))
 			}
@@ -48,16 +52,25 @@ EXAMPLES:
 			if err != nil {
 				return env.fail(err)
 			}
-			in := tds[s.Name]
-			target := -1
-			if !ch.Target().IsZero() {
-				if target, err = imageref.Target(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition), ContainerDefinitions: in.ContainerDefinitions}, s.Container); err != nil {
-					return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
-				}
-			}
-			if err := ch.ApplyTo(in.ContainerDefinitions, target); err != nil {
+			// taskdef.Next is the builder deploy and preflight use; with no
+			// live revision to fall back on, the file names the family.
+			rev, err := taskdef.Next(ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(s.TaskDefinition)}, nil, tds[s.Name], s.Container, ch)
+			if err != nil {
 				return env.fail(failure.New(failure.StageConfig, s.Name, runbook.ConfigInvalid, err))
 			}
+			if opts := env.pipelineOptions(ctx, c); opts.Engine.PinDigest || s.PinDigest {
+				opts.Engine.TaskDefinitions = tds
+				// The check's verdict is shown as it finishes, as in preflight.
+				digests, err := pipeline.Digests(ctx, opts)
+				if err != nil {
+					return env.fail(err)
+				}
+				if missing := rev.Pin(digests[s.Name]); len(missing) > 0 {
+					return env.fail(failure.New(failure.StagePreflight, s.Name, runbook.ImageDigestUnresolved,
+						fmt.Errorf("render: no digest was resolved for %s; the revision cannot be pinned", strings.Join(missing, ", "))))
+				}
+			}
+			in := rev.Input
 			b, err := taskdef.Marshal(in)
 			if err != nil {
 				return env.fail(err)
@@ -65,5 +78,5 @@ EXAMPLES:
 			_, err = c.App.Writer.Write(b)
 			return err
 		}),
-	}, configFlags)
+	}, configFlags, awsFlags)
 }

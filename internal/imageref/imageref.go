@@ -1,8 +1,8 @@
-// Package imageref parses container image references and computes which
-// images a new task-definition revision will run. Both the deploy engine
-// (which registers that revision) and preflight (which proves those images
-// exist first) call it, so the two cannot disagree about the answer, and
-// neither has to import the other.
+// Package imageref parses container image references and applies a run's
+// image change (--image, --tag) to containers. internal/taskdef builds the
+// revision a run registers with it, for the deploy engine and preflight
+// alike, so the two cannot disagree about the images, and neither has to
+// import the other.
 package imageref
 
 import (

@@ -1,6 +1,7 @@
 package motoenv
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -30,6 +31,9 @@ type FixtureOptions struct {
 	NoLogGroup   bool     // reference a log group that is not created
 	// Controller is the service's deployment controller; empty: ECS's default.
 	Controller ecstypes.DeploymentControllerType
+	// AppImage and SidecarImage are the containers' images; empty:
+	// repo/app:v1 and envoyproxy/envoy:v1.30 (on Docker Hub).
+	AppImage, SidecarImage string
 }
 
 // NewFixture creates a cluster, a log group, a task definition with two
@@ -39,6 +43,8 @@ func NewFixture(ctx context.Context, c *awsx.Clients, o FixtureOptions) (Fixture
 	if o.DesiredCount == 0 {
 		o.DesiredCount = 1
 	}
+	o.AppImage = cmp.Or(o.AppImage, "repo/app:v1")
+	o.SidecarImage = cmp.Or(o.SidecarImage, "envoyproxy/envoy:v1.30")
 	f := Fixture{Cluster: Unique("cl"), Service: Unique("svc"), Family: Unique("fam"), LogGroup: "/ecs/" + Unique("lg")}
 	if _, err := c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(f.Cluster)}); err != nil {
 		return f, fmt.Errorf("create cluster: %w", err)
@@ -63,7 +69,7 @@ func NewFixture(ctx context.Context, c *awsx.Clients, o FixtureOptions) (Fixture
 		ContainerDefinitions: []ecstypes.ContainerDefinition{
 			{
 				Name:         aws.String("app"),
-				Image:        aws.String("repo/app:v1"),
+				Image:        aws.String(o.AppImage),
 				Essential:    aws.Bool(true),
 				PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080), Protocol: ecstypes.TransportProtocolTcp}},
 				Environment:  []ecstypes.KeyValuePair{{Name: aws.String("MODE"), Value: aws.String("prod")}},
@@ -75,7 +81,7 @@ func NewFixture(ctx context.Context, c *awsx.Clients, o FixtureOptions) (Fixture
 			},
 			{
 				Name:      aws.String("envoy"),
-				Image:     aws.String("envoyproxy/envoy:v1.30"),
+				Image:     aws.String(o.SidecarImage),
 				Essential: aws.Bool(false),
 			},
 		},

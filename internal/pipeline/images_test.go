@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,7 +19,9 @@ import (
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
+	"github.com/omdeploy/omdeploy/internal/imageref"
 	"github.com/omdeploy/omdeploy/internal/pipeline"
+	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 	"github.com/omdeploy/omdeploy/internal/sim"
 	"github.com/omdeploy/omdeploy/internal/testenv"
@@ -124,4 +127,54 @@ func findCheck(t *testing.T, checks []preflight.Check, id, service string) prefl
 	}
 	t.Fatalf("no check %s for %s in %+v", id, service, checks)
 	return preflight.Check{}
+}
+
+// TestTagMovedAfterPreflight pushes the tag again the moment images.exist
+// has resolved it, before the engine registers and the tasks pull: the
+// tasks run the new digest, which the run reports as a mismatch with the
+// runbook fix; pinned, the revision names the checked digest and the tasks
+// run it.
+func TestTagMovedAfterPreflight(t *testing.T) {
+	t.Parallel()
+	for _, pin := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pin_digest %v", pin), func(t *testing.T) {
+			t.Parallel()
+			env, opts, rec := prepared(t, "healthy")
+			image := sim.Registry + "/demo/web:v2"
+			var planned, moved string
+			opts.Reporter = event.Tee{opts.Reporter, event.Func(func(e event.Event) {
+				if c, ok := e.(event.CheckFinished); ok && c.ID == preflight.IDImagesExist && c.Service == "web" {
+					moved = env.Account.PushImage(image, "linux/amd64") // another index: another digest
+				}
+			})}
+			opts.Engine.PinDigest = pin
+			res, err := pipeline.Deploy(t.Context(), opts)
+			if err != nil {
+				t.Fatalf("deploy: %v", err)
+			}
+			for _, img := range preflight.ResolvedImages(res.Checks, "web") {
+				planned = img.Digest
+			}
+			var web []result.RunningImage
+			for _, s := range res.Services {
+				if s.Name == "web" {
+					web = s.Images
+				}
+			}
+			want := result.RunningImage{Container: "app", Reference: image, PlannedDigest: planned, RunningDigest: moved}
+			if pin {
+				want = result.RunningImage{Container: "app", Reference: imageref.Pin(image, planned), PlannedDigest: planned, RunningDigest: planned, Match: true}
+			}
+			if planned == "" || planned == moved || len(web) != 1 || web[0] != want {
+				t.Fatalf("web images = %+v, want %+v (resolved %s, moved to %s)", web, want, planned, moved)
+			}
+			warned := rec.count(func(e event.Event) bool {
+				w, ok := e.(event.Warning)
+				return ok && w.Service == "web" && strings.Contains(w.Message, "the tag moved after preflight")
+			})
+			if (warned > 0) == pin {
+				t.Errorf("%d mismatch warnings with pin_digest %v", warned, pin)
+			}
+		})
+	}
 }

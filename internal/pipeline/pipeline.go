@@ -56,6 +56,8 @@ type PreflightOptions struct {
 	// Registry answers images.exist for registries other than ECR; nil is
 	// the anonymous registry v2 client. Tests point it at an httptest server.
 	Registry preflight.RegistryAPI
+
+	only []string // the checks to run, nil: all (resolveOnly)
 }
 
 // Result is what a run did: the checks, then each service's outcome.
@@ -84,13 +86,25 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 // services' deploy locks, the engine.
 func deployStages(ctx context.Context, opts Options) (Result, error) {
 	var res Result
-	if !opts.Preflight.Skip {
+	switch {
+	case !opts.Preflight.Skip:
 		checks, err := Preflight(ctx, opts)
 		res.Checks = checks
 		if err != nil {
 			return res, err
 		}
-	} else if err := opts.AWS.Unavailable(); err != nil {
+	case opts.pinsAny():
+		checks, err := resolveOnly(ctx, opts)
+		res.Checks = checks
+		if err != nil {
+			return res, err
+		}
+	default:
+		if err := opts.AWS.Unavailable(); err != nil {
+			return res, err
+		}
+	}
+	if err := pinDigests(&opts, res.Checks); err != nil {
 		return res, err
 	}
 	if !opts.Engine.DryRun {
@@ -126,11 +140,13 @@ func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
 		RollsBack:       !opts.Engine.NoRollback || opts.Engine.OnCancel == deploy.OnCancelRollback,
 		// The images the engine will register, so images.exist checks
 		// those and not the ones running now.
-		Change:   imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag, Images: opts.Engine.Images, Tags: opts.Engine.Tags},
-		Registry: opts.Preflight.Registry,
-		Reporter: opts.Reporter,
-		Logger:   opts.Logger,
-		Clock:    opts.Clock,
+		Change:          imageref.Change{Image: opts.Engine.Image, Tag: opts.Engine.Tag, Images: opts.Engine.Images, Tags: opts.Engine.Tags},
+		TaskDefinitions: opts.Engine.TaskDefinitions,
+		Only:            opts.Preflight.only,
+		Registry:        opts.Preflight.Registry,
+		Reporter:        opts.Reporter,
+		Logger:          opts.Logger,
+		Clock:           opts.Clock,
 	})
 	if err != nil {
 		if _, ok := failure.StageOf(err); !ok {

@@ -23,6 +23,8 @@ const (
 	arnGateway42 = "arn:aws:ecs:us-east-1:123456789012:task-definition/tech-gateway:42"
 	arnWorker7   = "arn:aws:ecs:us-east-1:123456789012:task-definition/worker:7"
 	arnWorker8   = "arn:aws:ecs:us-east-1:123456789012:task-definition/worker:8"
+	digestA      = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	digestB      = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
 func passChecks() ([]event.Event, []result.Check) {
@@ -84,11 +86,13 @@ func deploySuccess() scenario {
 				{URL: "https://tech.example.com/healthz", OK: true, Attempts: 2, StatusCode: 200, Elapsed: 1300 * time.Millisecond},
 				{URL: "https://tech.example.com/api/tech/health", OK: true, Attempts: 1, StatusCode: 200, Elapsed: 80 * time.Millisecond},
 			},
+			Images: []result.RunningImage{{Container: "app", Reference: "repo/gateway:1.5.0", PlannedDigest: digestA, RunningDigest: digestA, Match: true}},
 		},
 		{
 			Name: "worker", Cluster: "omneuro-prod", Service: "worker",
 			PreviousTaskDefinition: arnWorker7, TaskDefinition: arnWorker8, DeploymentID: "ecs-svc/2222", RolloutState: "COMPLETED",
-			Stage: failure.StageDone,
+			Stage:  failure.StageDone,
+			Images: []result.RunningImage{{Container: "worker", Reference: "repo/worker:1.5.0", PlannedDigest: digestA, RunningDigest: digestB}},
 		},
 	}
 	return scenario{name: "deploy-success", events: events, doc: newDoc("deploy", checks, services, nil, 65*time.Second)}

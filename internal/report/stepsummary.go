@@ -21,6 +21,7 @@ func stepSummary(doc result.Document, failures []event.Failure, cat catalogue) s
 		fmt.Fprintf(&b, "### ❌ omdeploy %s failed at stage %s (exit code %d) after %s\n\n", doc.Command, doc.Stage, doc.ExitCode, roundDuration(doc.Duration))
 	}
 	summaryServices(&b, doc)
+	summaryImages(&b, doc)
 	summaryDiff(&b, doc)
 	summaryHealth(&b, doc)
 	summaryChecks(&b, doc, cat)
@@ -64,6 +65,30 @@ func summaryServices(b *strings.Builder, doc result.Document) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", cell(s.Name), cell(result), taskDef, deployment, cell(rollout), health)
 	}
 	b.WriteString("\n")
+}
+
+// summaryImages is the table of each deployed container's planned digest
+// against the one its running tasks report.
+func summaryImages(b *strings.Builder, doc result.Document) {
+	var rows []string
+	for _, s := range doc.Services {
+		for _, img := range s.Images {
+			mark := "✅"
+			switch {
+			case !img.Match && img.PlannedDigest != "" && img.RunningDigest != "":
+				mark = "⚠️ mismatch"
+			case !img.Match:
+				mark = "not compared"
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Name), cell(img.Container), code(img.Reference),
+				code(shortDigest(img.PlannedDigest)), code(shortDigest(img.RunningDigest)), mark))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("| Service | Container | Image | Planned digest | Running digest | |\n|---|---|---|---|---|---|\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n\n")
 }
 
 func summaryHealth(b *strings.Builder, doc result.Document) {

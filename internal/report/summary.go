@@ -52,6 +52,9 @@ func Summary(d result.Document) string {
 		if s.RolledBack {
 			b.WriteString("  rolled back to the previous task definition\n")
 		}
+		for _, img := range s.Images {
+			fmt.Fprintf(&b, "  image %s: %s: %s\n", img.Container, img.Reference, digestVerdict(img))
+		}
 		for _, h := range s.Health {
 			mark := "ok"
 			if !h.OK {
@@ -102,4 +105,37 @@ func planText(b *strings.Builder, p *result.Plan) {
 	if len(p.Changes) > 0 {
 		b.WriteString("\n")
 	}
+}
+
+// digestVerdict says how a container's running digest compares with the
+// planned one, in words a person reads in the summary.
+func digestVerdict(img result.RunningImage) string {
+	switch {
+	case img.Match:
+		return "running " + shortDigest(img.RunningDigest) + " as planned"
+	case img.RunningDigest == "":
+		return "running digest not reported; planned " + orUnknown(shortDigest(img.PlannedDigest))
+	case img.PlannedDigest == "":
+		return "running " + shortDigest(img.RunningDigest) + "; planned digest unknown (not resolved by preflight)"
+	}
+	return "MISMATCH: running " + shortDigest(img.RunningDigest) + ", planned " + shortDigest(img.PlannedDigest) + " (the tag moved; pin_digest prevents it)"
+}
+
+// shortDigest shortens each of a comma-separated list of digests to
+// sha256: and twelve hex digits, as docker does.
+func shortDigest(ds string) string {
+	parts := strings.Split(ds, ",")
+	for i, d := range parts {
+		if alg, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
+			parts[i] = alg + ":" + hex[:12]
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

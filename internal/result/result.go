@@ -172,6 +172,29 @@ type Service struct {
 	// blue/green deployment paused at POST_TEST_TRAFFIC_SHIFT, before
 	// omdeploy released its hook.
 	TestTrafficHealth []Health `json:"test_traffic_health,omitempty"`
+
+	// Images compare, per container of the revision deployed, the digest
+	// planned (resolved by images.exist, or named by the reference) with
+	// the digest the new deployment's running tasks report, read once
+	// after the rollout completed.
+	Images []RunningImage `json:"images,omitempty"`
+}
+
+// RunningImage is one container's image: planned against running.
+type RunningImage struct {
+	Container string `json:"container"`
+	Reference string `json:"reference"` // the image the revision names
+	// PlannedDigest is the digest preflight resolved for Reference, or the
+	// one Reference names; "" when neither is known.
+	PlannedDigest string `json:"planned_digest,omitempty"`
+	// RunningDigest is containers[].imageDigest of the deployment's
+	// running tasks: one digest, or several comma-separated when the tasks
+	// disagree (the tag moved during the rollout); "" when none reported.
+	RunningDigest string `json:"running_digest,omitempty"`
+	// Match is true when both are known and every task runs the planned
+	// digest. Both known and different is a warning: a mutable tag moved
+	// between preflight and the pull (runbook images.digest-mismatch).
+	Match bool `json:"match"`
 }
 
 // Plan is the revision a deploy uses, the images it changes and, field by

@@ -6,6 +6,8 @@ const (
 	ImageMissing           = "images.missing"
 	ImageRepositoryMissing = "images.repository-missing"
 	ImagePlatformMismatch  = "images.platform-mismatch"
+	ImageDigestUnresolved  = "images.digest-unresolved"
+	ImageDigestMismatch    = "images.digest-mismatch"
 	SecretMissing          = "secretsmanager.secret-missing"
 	SecretDeleted          = "secretsmanager.secret-deleted"
 	SecretVersionMissing   = "secretsmanager.version-missing"
@@ -32,6 +34,20 @@ var artifactEntries = []Entry{
 		Symptom:   "The image's manifest lists no variant for the task definition's operating system and CPU architecture; tasks would exit at once with `exec format error`.",
 		Diagnosis: "The image was built on (or only for) another architecture, typically arm64 on an Apple-silicon laptop for an X86_64 task, or the task definition's runtimePlatform names the wrong architecture.",
 		Fix:       "Build {image} for {want}: `docker buildx build --platform {want} --push ...` (or a multi-platform build with `--platform linux/amd64,linux/arm64`), or set the task definition's runtimePlatform to match the image ({have}).",
+	},
+	{
+		ID:        ImageDigestUnresolved,
+		Title:     "Pinning was asked, but an image's digest is not known",
+		Symptom:   "With pin_digest (or --pin-digest) omdeploy exits 3 before writing anything: images.exist resolved no digest for an image of the new revision, which the message names.",
+		Diagnosis: "The digest comes from preflight's images.exist check, never from a second registry call. The check was skipped for the image: a registry other than ECR that does not answer anonymously (it wants credentials), a registry that did not answer, or an endpoint override that keeps omdeploy from asking registries outside it.",
+		Fix:       "Pass the digest yourself, which pins without asking the registry: `--image NAME=REPO:TAG@sha256:...` (`docker buildx imagetools inspect REPO:TAG` prints it), or drop pinning for this deploy (remove `--pin-digest`, or set `pin_digest: false` on the service).",
+	},
+	{
+		ID:        ImageDigestMismatch,
+		Title:     "The running tasks run another digest than preflight resolved",
+		Symptom:   "After the rollout, a container's running digest (DescribeTasks containers[].imageDigest) differs from the digest images.exist resolved for its tag: the deploy warns and names both.",
+		Diagnosis: "The revision names a mutable tag and the tag was pushed again between preflight and the tasks' pull, so the tasks run content nobody checked; a later task of the same revision may pull yet another one.",
+		Fix:       "Deploy immutable references: set `pin_digest: true` in the config (or pass `--pin-digest`) so the revision registers repo:tag@sha256:..., or tag each build uniquely (the commit SHA) and turn on tag immutability: `aws ecr put-image-tag-mutability --repository-name REPO --image-tag-mutability IMMUTABLE`.",
 	},
 	{
 		ID:        SecretMissing,

@@ -64,6 +64,29 @@ func (s *Sim) PushImage(image string, platforms ...string) string {
 	return img.digest
 }
 
+// pulledDigest is the digest a task pulling image now gets, as ECS
+// reports it in containers[].imageDigest: the digest the image names, else
+// the one its tag is on in this account's registry now (so a tag pushed
+// again after preflight shows), else "" for registries the simulator does
+// not hold. s.mu is held.
+func (s *Sim) pulledDigest(image string) string {
+	ref, err := imageref.Parse(image)
+	switch {
+	case err != nil:
+		return ""
+	case ref.Digest != "":
+		return ref.Digest
+	case ref.Registry != Registry:
+		return ""
+	}
+	for _, img := range s.repos[ref.Repository] {
+		if slices.Contains(img.tags, ref.TagOrLatest()) {
+			return img.digest
+		}
+	}
+	return ""
+}
+
 // manifestFor is the index PushImage stores for image with the demo's
 // platforms, for a test that pushes the same to moto.
 func (s *Sim) manifestFor(image string) string { return indexManifest(image, DemoPlatforms) }
@@ -183,4 +206,13 @@ func (s *Sim) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSec
 		}
 	}
 	return nil, apiError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+}
+
+// optional is s as an optional API string: nil when empty, as AWS leaves
+// out a field it has no value for.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }

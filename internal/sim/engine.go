@@ -259,7 +259,7 @@ func (s *Sim) newTask(svc *service, d *deployment, at time.Time) *ecstypes.Task 
 	}
 	if td, ok := s.lookupTaskDef(d.taskDef); ok {
 		for _, c := range td.td.ContainerDefinitions {
-			t.Containers = append(t.Containers, ecstypes.Container{Name: c.Name, Image: c.Image, TaskArn: t.TaskArn})
+			t.Containers = append(t.Containers, ecstypes.Container{Name: c.Name, Image: c.Image, TaskArn: t.TaskArn, ImageDigest: optional(s.pulledDigest(aws.ToString(c.Image)))})
 		}
 	}
 	svc.cluster.tasks = append(svc.cluster.tasks, t)

@@ -131,7 +131,8 @@ func (s *Sim) RunTask(ctx context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.
 		rt.stopAt = now.Add(max(d, taskStartDelay))
 	}
 	for i, def := range td.td.ContainerDefinitions {
-		t.Containers = append(t.Containers, ecstypes.Container{Name: def.Name, Image: def.Image, TaskArn: t.TaskArn, LastStatus: aws.String("PENDING")})
+		t.Containers = append(t.Containers, ecstypes.Container{Name: def.Name, Image: def.Image, TaskArn: t.TaskArn, LastStatus: aws.String("PENDING"),
+			ImageDigest: optional(s.pulledDigest(aws.ToString(def.Image)))})
 		if aws.ToBool(def.Essential) {
 			rt.essential[i] = true
 			if target < 0 {
