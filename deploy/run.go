@@ -23,6 +23,7 @@ type run struct {
 	opts    Options
 	pollers *pollers
 	sd      *sdRun // nil: the ECS client cannot follow service deployments
+	delays  targetGroupDelays
 }
 
 func newRun(opts Options) *run {
@@ -81,6 +82,7 @@ type serviceRun struct {
 	unanswered    bool                               // the last UpdateService got no answer; the read-back found it applied
 	release       func()                             // gives up the service's Parallel slot; nil outside each
 	sd            sdFollow                           // the service deployment UpdateService started (servicedeployment.go)
+	targets       targetWatch                        // the new tasks' targets behind the load balancer (targetwatch.go)
 }
 
 // waiting gives the service's Parallel slot to the next service. Parallel

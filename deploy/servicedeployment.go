@@ -195,6 +195,9 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		}
 		last, pollErr = snap.sd, nil
 		sr.reportSD(last, snap.at)
+		if last.Status == ecstypes.ServiceDeploymentStatusInProgress {
+			sr.followTargets(ctx, id)
+		}
 		switch last.Status {
 		case ecstypes.ServiceDeploymentStatusSuccessful:
 			sr.catchUpEvents(ctx)

@@ -87,7 +87,7 @@ func (s *serviceFacts) checkTargetGroups(ctx context.Context) Check {
 		}
 		fs, ok, err := s.checkTargetGroup(ctx, lb, td.taskDef)
 		if err != nil {
-			return s.r.awsFail(err, "describe target group %s (%s)", tgName(aws.ToString(lb.TargetGroupArn)), s.r.region())
+			return s.r.awsFail(err, "describe target group %s (%s)", awsx.TargetGroupName(aws.ToString(lb.TargetGroupArn)), s.r.region())
 		}
 		findings = append(findings, fs...)
 		if len(fs) == 0 {
@@ -122,7 +122,7 @@ func lbVerdict(findings []lbFinding, passed []string) Check {
 // that failed for another reason than a missing target group.
 func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBalancer, td *ecstypes.TaskDefinition) ([]lbFinding, string, error) {
 	tgARN := aws.ToString(lb.TargetGroupArn)
-	name := tgName(tgARN)
+	name := awsx.TargetGroupName(tgARN)
 	vars := s.vars()
 	vars["target_group"] = tgARN
 	vars["container"] = aws.ToString(lb.ContainerName)
@@ -431,13 +431,4 @@ func joinAnd(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
-}
-
-// tgName turns a target group ARN into its name, for messages.
-func tgName(arn string) string {
-	if _, after, ok := strings.Cut(arn, ":targetgroup/"); ok {
-		name, _, _ := strings.Cut(after, "/")
-		return name
-	}
-	return arn
 }

@@ -45,6 +45,10 @@ const (
 	KeyCause         = "cause"
 	KeyFix           = "fix"
 	KeyTasks         = "tasks"
+	KeyTargetGroup   = "target_group"
+	KeyTotal         = "total"
+	KeyHealthy       = "healthy"
+	KeyDraining      = "draining"
 	KeyExitCode      = "exit_code"
 	KeyDryRun        = "dry_run"
 	KeyReused        = "reused"
@@ -128,6 +132,10 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 		return info, "deployment progress", "deployment_progress", attrs
 	case event.ServiceDeploymentProgress:
 		return info, "service deployment progress", "service_deployment_progress", sdRecord(e)
+	case event.TargetHealth:
+		return info, "target health", "target_health", append(service(e.Service), slog.String(KeyTargetGroup, e.Targets.TargetGroup),
+			slog.Int(KeyTotal, e.Targets.Total), slog.Int(KeyHealthy, e.Targets.Healthy), slog.Int(KeyDraining, e.Targets.Draining),
+			slog.String(KeyMessage, e.Targets.Text()))
 	case event.ServiceEvent:
 		return info, "service event", "service_event", append(service(e.Service), slog.String(KeyMessage, e.Message))
 	case event.Diagnosis:
@@ -196,6 +204,7 @@ type taskRecord struct {
 	StoppedReason string            `json:"stopped_reason"`
 	StopCode      string            `json:"stop_code,omitempty"`
 	RunbookID     string            `json:"runbook_id,omitempty"`
+	TargetHealth  string            `json:"target_health,omitempty"`
 	Containers    []containerRecord `json:"containers"`
 }
 
@@ -211,7 +220,7 @@ type containerRecord struct {
 func taskRecords(tasks []event.StoppedTask) []taskRecord {
 	out := make([]taskRecord, 0, len(tasks))
 	for _, t := range tasks {
-		r := taskRecord{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID, Containers: []containerRecord{}}
+		r := taskRecord{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID, TargetHealth: t.TargetHealth, Containers: []containerRecord{}}
 		for _, c := range t.Containers {
 			r.Containers = append(r.Containers, containerRecord{Name: c.Name, ExitCode: c.ExitCode, Reason: c.Reason,
 				LogGroup: c.LogGroup, LogLines: c.LogLines, LogError: c.LogError})

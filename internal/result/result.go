@@ -166,6 +166,10 @@ type Service struct {
 	RollbackReason string `json:"rollback_reason,omitempty"`
 	// TriggeredAlarms are the CloudWatch alarms that fired during it.
 	TriggeredAlarms []string `json:"triggered_alarms,omitempty"`
+
+	// Targets are the load balancer's view of the new tasks, one entry per
+	// target group, as last seen while the rollout was in progress.
+	Targets []TargetGroupHealth `json:"targets,omitempty"`
 }
 
 // Plan is the revision a deploy uses, the images it changes and, field by
@@ -236,6 +240,10 @@ type StoppedTask struct {
 	StopCode      string             `json:"StopCode"`
 	Containers    []StoppedContainer `json:"Containers"`
 	RunbookID     string             `json:"RunbookID"` // the known cause, when one matched
+	// TargetHealth is the load balancer's last word on the task's target
+	// before it stopped: "Target.ResponseCodeMismatch: Health checks
+	// failed with these codes: [404]"; "" when none was seen.
+	TargetHealth string `json:"TargetHealth,omitempty"`
 }
 
 // StoppedContainer is one container of a stopped task.

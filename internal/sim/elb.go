@@ -25,6 +25,7 @@ type elbState struct {
 	order     []string                // group ARNs in creation order
 	listeners map[string][]*listener  // load balancer ARN -> listeners
 	rules     map[string][]elbtypes.Rule
+	ips       int // task addresses handed out (elbtasks.go)
 }
 
 type targetGroup struct {
@@ -132,9 +133,19 @@ func (s *Sim) AttachTargetGroup(cluster, service, tgARN, container string, port 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	svc := s.mustService(cluster, service)
-	svc.loadBalancers = append(svc.loadBalancers, ecstypes.LoadBalancer{
-		TargetGroupArn: aws.String(tgARN), ContainerName: aws.String(container), ContainerPort: aws.Int32(port),
-	})
+	lb := ecstypes.LoadBalancer{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String(container), ContainerPort: aws.Int32(port)}
+	svc.loadBalancers = append(svc.loadBalancers, lb)
+	// The tasks running now join it healthy, as if they had been behind
+	// it from the start.
+	for _, t := range svc.cluster.tasks {
+		if aws.ToString(t.Group) == "service:"+svc.name && aws.ToString(t.DesiredStatus) == "RUNNING" {
+			s.attachENI(svc, t)
+			if ip := taskAddress(t); ip != "" && s.elb().groups[tgARN] != nil {
+				tg := s.elb().groups[tgARN]
+				tg.targets = append(tg.targets, &lbTarget{id: ip, port: port, health: TargetHealthy()})
+			}
+		}
+	}
 }
 
 // AddRule adds a rule to every listener of the load balancer, before its
