@@ -32,14 +32,16 @@ type ELBv2API interface {
 // does not exist.
 const codeTargetGroupNotFound = "TargetGroupNotFound"
 
-// lbActions are the calls lb.target-groups makes, for iam.permissions.
-// ELBv2's Describe* actions take no resource-level permissions, so they
-// are simulated on "*".
+// lbActions are the calls lb.target-groups makes, and those the rollout
+// follower makes to show target health and draining (deploy/targetwatch.go),
+// for iam.permissions. ELBv2's Describe* actions take no resource-level
+// permissions, so they are simulated on "*".
 var lbActions = []string{
 	"elasticloadbalancing:DescribeTargetGroups",
 	"elasticloadbalancing:DescribeListeners",
 	"elasticloadbalancing:DescribeRules",
 	"elasticloadbalancing:DescribeTargetHealth",
+	"elasticloadbalancing:DescribeTargetGroupAttributes",
 }
 
 // lbFinding is one problem found with one target group; the check reports

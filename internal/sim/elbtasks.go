@@ -140,23 +140,17 @@ func (s *Sim) DescribeTargetGroupAttributes(ctx context.Context, in *elasticload
 	}}, nil
 }
 
-// ModifyTargetGroup changes a target group's health check path and
-// matcher, the settings the simulator's checks read.
-func (s *Sim) ModifyTargetGroup(ctx context.Context, in *elasticloadbalancingv2.ModifyTargetGroupInput, _ ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.ModifyTargetGroupOutput, error) {
+// SetHealthCheckPath changes the health check path of the target group
+// named name, as `aws elbv2 modify-target-group --health-check-path` does.
+func (s *Sim) SetHealthCheckPath(name, path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.call(ctx, "ModifyTargetGroup"); err != nil {
-		return nil, err
+	e := s.elb()
+	for _, a := range e.order {
+		if tg := e.groups[a]; aws.ToString(tg.tg.TargetGroupName) == name {
+			tg.tg.HealthCheckPath = aws.String(path)
+			return
+		}
 	}
-	tg := s.elb().groups[aws.ToString(in.TargetGroupArn)]
-	if tg == nil {
-		return nil, apiError("TargetGroupNotFound", fmt.Sprintf("Target groups '%s' not found", aws.ToString(in.TargetGroupArn)))
-	}
-	if in.HealthCheckPath != nil {
-		tg.tg.HealthCheckPath = aws.String(*in.HealthCheckPath)
-	}
-	if in.Matcher != nil && in.Matcher.HttpCode != nil {
-		tg.tg.Matcher = &elbtypes.Matcher{HttpCode: aws.String(*in.Matcher.HttpCode)}
-	}
-	return &elasticloadbalancingv2.ModifyTargetGroupOutput{TargetGroups: []elbtypes.TargetGroup{tg.describe()}}, nil
+	panic("sim: no target group " + name)
 }
