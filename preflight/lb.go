@@ -87,13 +87,23 @@ func (s *serviceFacts) checkTargetGroups(ctx context.Context) Check {
 			passed = append(passed, "classic load balancer "+aws.ToString(lb.LoadBalancerName)+" not checked")
 			continue
 		}
-		fs, ok, err := s.checkTargetGroup(ctx, lb, td.taskDef)
+		fs, ok, err := s.checkTargetGroup(ctx, lb, td.taskDef, false)
 		if err != nil {
 			return s.r.awsFail(err, "describe target group %s (%s)", awsx.TargetGroupName(aws.ToString(lb.TargetGroupArn)), s.r.region())
 		}
 		findings = append(findings, fs...)
 		if len(fs) == 0 {
 			passed = append(passed, ok)
+		}
+		if lb.AdvancedConfiguration != nil {
+			fs, ok, err := s.checkBlueGreen(ctx, lb, td.taskDef)
+			if err != nil {
+				return s.r.awsFail(err, "describe the blue/green resources of target group %s (%s)", awsx.TargetGroupName(aws.ToString(lb.TargetGroupArn)), s.r.region())
+			}
+			findings = append(findings, fs...)
+			if len(fs) == 0 {
+				passed = append(passed, ok)
+			}
 		}
 	}
 	return lbVerdict(findings, passed)
@@ -119,10 +129,12 @@ func lbVerdict(findings []lbFinding, passed []string) Check {
 	return warn(worst.runbookID, worst.vars, "%s", strings.Join(texts, "; "))
 }
 
-// checkTargetGroup checks one load balancer entry of the service. It
-// returns the findings, or when there are none what passed; err is a call
-// that failed for another reason than a missing target group.
-func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBalancer, td *ecstypes.TaskDefinition) ([]lbFinding, string, error) {
+// checkTargetGroup checks one load balancer entry of the service (or, with
+// alternate, its blue/green alternate target group, whose container and
+// port are the entry's own and checked with it). It returns the findings,
+// or when there are none what passed; err is a call that failed for
+// another reason than a missing target group.
+func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBalancer, td *ecstypes.TaskDefinition, alternate bool) ([]lbFinding, string, error) {
 	tgARN := aws.ToString(lb.TargetGroupArn)
 	name := awsx.TargetGroupName(tgARN)
 	vars := s.vars()
@@ -147,7 +159,7 @@ func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBal
 
 	// The container and port are the revision's, whatever AWS says of the
 	// target group: check them first so they are reported even then.
-	if f := containerPortProblem(td, aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); f != "" {
+	if f := containerPortProblem(td, aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); f != "" && !alternate {
 		add(event.StatusFail, runbook.LBContainerPortMissing, nil, "target group %s: %s", name, f)
 	}
 
