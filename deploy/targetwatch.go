@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -41,6 +40,14 @@ type targetWatch struct {
 	last map[string]elbtypes.TargetHealth // task ARN -> its target's health as last seen
 	off  map[string]bool                  // target groups not asked again after a failed read
 	key  map[string]string                // target group -> the progress last reported
+}
+
+// watchedGroup is a target group the new tasks may register in, with the
+// container port their targets name; pair marks one of a blue/green pair.
+type watchedGroup struct {
+	arn  string
+	port *int32
+	pair bool
 }
 
 // targetGroupDelays reads each target group's deregistration delay once
@@ -83,10 +90,16 @@ func (d *targetGroupDelays) get(ctx context.Context, api TargetHealthAPI, tg str
 // read is named in one warning and not asked again.
 func (sr *serviceRun) followTargets(ctx context.Context, id string) {
 	api := sr.r.opts.ELB
-	var lbs []ecstypes.LoadBalancer
+	var lbs []watchedGroup
 	for _, lb := range sr.last.LoadBalancers {
 		if tg := aws.ToString(lb.TargetGroupArn); tg != "" && !sr.targets.off[tg] {
-			lbs = append(lbs, lb)
+			lbs = append(lbs, watchedGroup{tg, lb.ContainerPort, lb.AdvancedConfiguration != nil})
+		}
+		// Blue/green: the new revision's tasks start in the alternate
+		// target group (which of the pair is "green" changes with each
+		// deployment, so both are asked).
+		if ac := lb.AdvancedConfiguration; ac != nil && aws.ToString(ac.AlternateTargetGroupArn) != "" && !sr.targets.off[aws.ToString(ac.AlternateTargetGroupArn)] {
+			lbs = append(lbs, watchedGroup{aws.ToString(ac.AlternateTargetGroupArn), lb.ContainerPort, true})
 		}
 	}
 	if api == nil || len(lbs) == 0 {
@@ -112,7 +125,7 @@ func (sr *serviceRun) followTargets(ctx context.Context, id string) {
 		return false
 	}
 	for _, lb := range lbs {
-		tg := aws.ToString(lb.TargetGroupArn)
+		tg := lb.arn
 		descs, err := describeTargetHealth(tctx, api, tg)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -126,11 +139,16 @@ func (sr *serviceRun) followTargets(ctx context.Context, id string) {
 		wantTask := map[string]string{} // ip:port -> task ARN
 		for _, arn := range running {
 			if ip := tw.ips[arn]; ip != "" {
-				want = append(want, elbtypes.TargetDescription{Id: aws.String(ip), Port: lb.ContainerPort})
-				wantTask[targetKey(ip, aws.ToInt32(lb.ContainerPort))] = arn
+				want = append(want, elbtypes.TargetDescription{Id: aws.String(ip), Port: lb.port})
+				wantTask[targetKey(ip, aws.ToInt32(lb.port))] = arn
 			}
 		}
 		h, byKey := splitTargets(tg, descs, want, gone)
+		if lb.pair && len(byKey) == 0 {
+			// The other group of a blue/green pair: the new tasks are
+			// not in it, its draining targets are not this rollout's.
+			continue
+		}
 		for k, th := range byKey {
 			tw.last[wantTask[k]] = th
 		}
