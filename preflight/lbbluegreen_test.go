@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/clock"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
@@ -85,12 +84,7 @@ func TestTargetGroupsBlueGreenSim(t *testing.T) {
 					RoleArn: aws.String("arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers"),
 				},
 			})
-			g := hermeticGit(t)
-			opts := Options{Config: testConfig(t, g), git: g, AWS: &AWSAPIs{
-				Region: sim.Region, RegionSource: awsx.RegionFromFlag, STS: s, IAM: s, ECS: s,
-				SSMIn: func(string) SSMAPI { return s }, LogsIn: func(string) LogsAPI { return s }, ELBv2: s,
-			}}
-			checks, err := Run(t.Context(), opts)
+			checks, err := runSim(t, s)
 			expect(t, find(t, checks, IDLBTargetGroups, testService), tt.status, tt.runbookID, tt.inMsg...)
 			if got := failure.ExitCode(err); got != tt.wantExit {
 				t.Errorf("exit = %d (%v), want %d", got, err, tt.wantExit)
