@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -160,4 +162,36 @@ func TestTargetHealthDuringRollout(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestTargetHealthBlueGreen: a blue/green service's new tasks register in
+// the alternate target group; the follower reports that group, not the
+// other one of the pair, where the new tasks never are.
+func TestTargetHealthBlueGreen(t *testing.T) {
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Name: "web", Desired: 2, Port: 8080})
+		h.sim.SetStrategy("prod", "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: time.Minute})
+		blue := h.sim.AddTargetGroup(sim.TargetGroupSpec{Name: "web-blue"})
+		green := h.sim.AddTargetGroup(sim.TargetGroupSpec{Name: "web-green"})
+		h.sim.AttachLoadBalancer("prod", "web", ecstypes.LoadBalancer{
+			TargetGroupArn: aws.String(blue), ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080),
+			AdvancedConfiguration: &ecstypes.AdvancedConfiguration{AlternateTargetGroupArn: aws.String(green)},
+		})
+		o := h.opts(svc)
+		o.Tag, o.ELB = "v2", h.sim
+		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+			t.Fatal(err)
+		}
+		var groups, texts []string
+		for _, e := range event.Of[event.TargetHealth](h.rec.Events()) {
+			groups = append(groups, e.Targets.Name)
+			texts = append(texts, e.Targets.Text())
+		}
+		if len(groups) == 0 || slices.ContainsFunc(groups, func(g string) bool { return g != "web-green" }) {
+			t.Errorf("target health reported for %q, want web-green only", groups)
+		}
+		if !slices.Contains(texts, "2/2 targets healthy") {
+			t.Errorf("progress = %q, want 2/2 targets healthy", texts)
+		}
+	})
 }

@@ -54,8 +54,10 @@ func taskAddress(t *ecstypes.Task) string {
 }
 
 // registerTargets registers a started task in the service's target
-// groups, as ECS does, with the health h (zero: healthy). s.mu is held.
-func (s *Sim) registerTargets(svc *service, t *ecstypes.Task, h TargetHealth) {
+// groups, as ECS does, with the health h (zero: healthy); with green, a
+// task of a blue/green-style deployment, in the alternate target group of
+// a load balancer that has one. s.mu is held.
+func (s *Sim) registerTargets(svc *service, t *ecstypes.Task, h TargetHealth, green bool) {
 	ip := taskAddress(t)
 	if ip == "" {
 		return
@@ -64,7 +66,11 @@ func (s *Sim) registerTargets(svc *service, t *ecstypes.Task, h TargetHealth) {
 		h = TargetHealthy()
 	}
 	for _, lb := range svc.loadBalancers {
-		tg := s.elb().groups[aws.ToString(lb.TargetGroupArn)]
+		arn := aws.ToString(lb.TargetGroupArn)
+		if ac := lb.AdvancedConfiguration; green && ac != nil && aws.ToString(ac.AlternateTargetGroupArn) != "" {
+			arn = aws.ToString(ac.AlternateTargetGroupArn)
+		}
+		tg := s.elb().groups[arn]
 		if tg == nil {
 			continue
 		}
@@ -80,10 +86,20 @@ func (s *Sim) deregisterTargets(svc *service, t *ecstypes.Task, at time.Time) {
 		return
 	}
 	for _, lb := range svc.loadBalancers {
-		tg := s.elb().groups[aws.ToString(lb.TargetGroupArn)]
-		if tg == nil {
-			continue
+		arns := []string{aws.ToString(lb.TargetGroupArn)}
+		if ac := lb.AdvancedConfiguration; ac != nil {
+			arns = append(arns, aws.ToString(ac.AlternateTargetGroupArn))
 		}
+		for _, arn := range arns {
+			s.deregisterIn(arn, ip, at)
+		}
+	}
+}
+
+// deregisterIn starts the draining of ip's targets in one target group.
+// s.mu is held.
+func (s *Sim) deregisterIn(arn, ip string, at time.Time) {
+	if tg := s.elb().groups[arn]; tg != nil {
 		for _, x := range tg.targets {
 			if x.id == ip && x.deregistered.IsZero() {
 				x.deregistered = at

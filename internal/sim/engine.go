@@ -283,7 +283,7 @@ func (s *Sim) startTask(svc *service, d *deployment, at time.Time) *ecstypes.Tas
 		t.Containers[i].LastStatus = aws.String("RUNNING")
 	}
 	d.running++
-	s.registerTargets(svc, t, d.r.Targets)
+	s.registerTargets(svc, t, d.r.Targets, !drainsEarly(d))
 	return t
 }
 
