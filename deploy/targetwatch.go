@@ -83,12 +83,18 @@ func (d *targetGroupDelays) get(ctx context.Context, api TargetHealthAPI, tg str
 
 // followTargets looks once at the load balancer's view of deployment id's
 // tasks and reports what changed. The followers call it after each poll
-// of a rollout in progress, so it asks no more often than they do:
+// of a rollout in progress (the run's own deployment, not a rollback
+// after it), so it asks no more often than they do:
 // DescribeTargetHealth once per target group (every target in one call),
 // ListTasks once, and DescribeTasks only for tasks not seen before. Its
 // errors never fail the deploy: a target group whose health cannot be
 // read is named in one warning and not asked again.
 func (sr *serviceRun) followTargets(ctx context.Context, id string) {
+	if id != sr.res.DeploymentID {
+		// A rollback's deployment, followed after the run's own failed:
+		// the targets reported are those of the revision deployed.
+		return
+	}
 	api := sr.r.opts.ELB
 	var lbs []watchedGroup
 	for _, lb := range sr.last.LoadBalancers {

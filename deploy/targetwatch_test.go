@@ -130,6 +130,11 @@ func TestTargetHealthDuringRollout(t *testing.T) {
 						if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, tt.wantDiag) }) {
 							t.Errorf("no stopped task's target health contains %q: %q", tt.wantDiag, got)
 						}
+						// The result keeps the run's own new tasks, not the
+						// healthy ones of the rollback after them.
+						if ts := res.Services[0].Targets; len(ts) != 1 || ts[0].Healthy != 0 || len(ts[0].Problems) != 1 {
+							t.Errorf("result targets = %+v, want the failing new tasks'", ts)
+						}
 						if r := res.Services[0].Diagnosis; r == nil || len(r.Tasks) == 0 || !strings.Contains(r.Tasks[0].TargetHealth, tt.wantDiag) {
 							t.Errorf("result diagnosis = %+v, want the target health", r)
 						}
