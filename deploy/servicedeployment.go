@@ -196,7 +196,7 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		last, pollErr = snap.sd, nil
 		sr.reportSD(last, snap.at)
 		if last.Status == ecstypes.ServiceDeploymentStatusInProgress {
-			sr.followTargets(ctx, id)
+			sr.followTargets(ctx, id, deadline)
 		}
 		switch last.Status {
 		case ecstypes.ServiceDeploymentStatusSuccessful:

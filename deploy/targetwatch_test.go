@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -197,6 +198,37 @@ func TestTargetHealthBlueGreen(t *testing.T) {
 		}
 		if !slices.Contains(texts, "2/2 targets healthy") {
 			t.Errorf("progress = %q, want 2/2 targets healthy", texts)
+		}
+	})
+}
+
+// hangingELB never answers DescribeTargetHealth.
+type hangingELB struct{ *sim.Sim }
+
+func (hangingELB) DescribeTargetHealth(ctx context.Context, _ *elasticloadbalancingv2.DescribeTargetHealthInput, _ ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.DescribeTargetHealthOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestTargetHealthHangs: an ELBv2 endpoint that never answers costs one
+// bounded look and one warning; the rollout is followed to its end on
+// time.
+func TestTargetHealthHangs(t *testing.T) {
+	simTest(t, func(t *testing.T, h *harness) {
+		svc := h.service(sim.ServiceSpec{Name: "web", Desired: 2, Port: 8080})
+		h.sim.AttachTargetGroup("prod", "web", h.sim.AddTargetGroup(sim.TargetGroupSpec{Name: "web"}), "app", 8080)
+		svc.WaitTimeout = 2 * time.Minute
+		o := h.opts(svc)
+		o.Tag, o.ELB = "v2", hangingELB{h.sim}
+		start := time.Now()
+		if _, err := h.run(context.Background(), deploy.Deploy, o); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > svc.WaitTimeout {
+			t.Errorf("the deploy took %s of simulated time, past its wait timeout %s", took, svc.WaitTimeout)
+		}
+		if n := len(event.Of[event.Warning](h.rec.Events())); n != 1 {
+			t.Errorf("warnings = %d, want 1", n)
 		}
 	})
 }
