@@ -83,9 +83,12 @@ type Options struct {
 	Poll     PollPolicy // how often deployments are observed
 	LogLines int        // log lines shown per stopped container; default 20
 
-	ECS    ECSAPI
-	Logs   func(region string) LogsAPI // nil: no log lines in diagnoses
-	Region string                      // the run's region, for messages and awslogs without a region
+	ECS  ECSAPI
+	Logs func(region string) LogsAPI // nil: no log lines in diagnoses
+	// ELB reads the health of the new tasks' targets while a service
+	// behind a load balancer rolls out; nil: not shown.
+	ELB    TargetHealthAPI
+	Region string // the run's region, for messages and awslogs without a region
 	// Profile names the AWS profile in credential fixes; empty: "default".
 	Profile string
 

@@ -111,6 +111,12 @@ func (sr *serviceRun) explainTask(ctx context.Context, t ecstypes.Task) event.St
 		st.Containers = append(st.Containers, sc)
 	}
 	st.RunbookID = causeOf(string(t.StopCode), reasons...)
+	if th, text := sr.lastTargetHealth(aws.ToString(t.TaskArn)); text != "" {
+		st.TargetHealth = text
+		if st.RunbookID == "" {
+			st.RunbookID = targetCause(th)
+		}
+	}
 	return st
 }
 
@@ -184,10 +190,14 @@ func taskCause(st event.StoppedTask) string {
 			codes = append(codes, c.Name+": "+c.Reason)
 		}
 	}
-	if len(codes) == 0 {
-		return st.StoppedReason
+	lb := ""
+	if st.TargetHealth != "" {
+		lb = "; load balancer: " + st.TargetHealth
 	}
-	return fmt.Sprintf("%s (%s)", st.StoppedReason, strings.Join(codes, "; "))
+	if len(codes) == 0 {
+		return st.StoppedReason + lb
+	}
+	return fmt.Sprintf("%s (%s)%s", st.StoppedReason, strings.Join(codes, "; "), lb)
 }
 
 // silentContainers names the containers that ran but left no log lines.
@@ -229,7 +239,7 @@ func errMessage(err error) string {
 func contractDiagnosis(e event.Diagnosis) *result.Diagnosis {
 	d := &result.Diagnosis{At: e.At, Service: e.Service, Summary: e.Summary}
 	for _, t := range e.Tasks {
-		rt := result.StoppedTask{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID}
+		rt := result.StoppedTask{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID, TargetHealth: t.TargetHealth}
 		for _, c := range t.Containers {
 			rt.Containers = append(rt.Containers, result.StoppedContainer(c))
 		}

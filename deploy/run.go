@@ -22,11 +22,12 @@ import (
 type run struct {
 	opts    Options
 	pollers *pollers
-	sd      *sdRun // nil: the ECS client cannot follow service deployments
+	sd      *sdRun             // nil: the ECS client cannot follow service deployments
+	delays  *targetGroupDelays // shared by copies of the run (fresh): read once per run
 }
 
 func newRun(opts Options) *run {
-	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger), sd: newSDRun(opts)}
+	return &run{opts: opts, pollers: newPollers(opts.ECS, opts.Clock, opts.Poll, opts.Logger), sd: newSDRun(opts), delays: &targetGroupDelays{}}
 }
 
 // each runs step for every service, at most Parallel at once until they
@@ -82,6 +83,7 @@ type serviceRun struct {
 	release       func()                             // gives up the service's Parallel slot; nil outside each
 	sd            sdFollow                           // the service deployment UpdateService started (servicedeployment.go)
 	undoes        string                             // the service deployment `omdeploy rollback` undoes (undo.go)
+	targets       targetWatch                        // the new tasks' targets behind the load balancer (targetwatch.go)
 }
 
 // waiting gives the service's Parallel slot to the next service. Parallel

@@ -63,7 +63,7 @@ func sdEnded(sd ecstypes.ServiceDeployment) bool {
 // fresh is a copy of the run with pollers of its own, for work that goes on
 // after the run's context ended (its pollers stop with it).
 func (r *run) fresh() *run {
-	f := &run{opts: r.opts, pollers: newPollers(r.opts.ECS, r.opts.Clock, r.opts.Poll, r.opts.Logger), sd: newSDRun(r.opts)}
+	f := &run{opts: r.opts, pollers: newPollers(r.opts.ECS, r.opts.Clock, r.opts.Poll, r.opts.Logger), sd: newSDRun(r.opts), delays: r.delays}
 	if r.sd != nil && f.sd != nil && r.sd.off.Load() {
 		f.sd.off.Store(true)
 		f.sd.once.Do(func() {}) // the run said so once already

@@ -203,6 +203,9 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		if sdEnded(last) || late || sr.reachedWaitUntil(last) || sr.gateHook(last) != "" {
 			sub.cancel()
 		}
+		if last.Status == ecstypes.ServiceDeploymentStatusInProgress {
+			sr.followTargets(ctx, id, deadline)
+		}
 		gated := sr.sd.gate.failure != nil
 		switch {
 		case last.Status == ecstypes.ServiceDeploymentStatusSuccessful:

@@ -4,60 +4,25 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/result"
 )
 
-// TargetHealthAPI is the part of ELBv2 that target progress calls.
-//
-// Not yet called by the rollout follower: this file is the building block
-// (targets of the new tasks, one batched call per target group, the
-// progress line) for showing load-balancer health during a rollout.
+// TargetHealthAPI is the part of ELBv2 the rollout follower reads to show
+// the new tasks' targets (targetwatch.go): their health, and the target
+// group's deregistration delay when old targets drain.
 type TargetHealthAPI interface {
 	DescribeTargetHealth(ctx context.Context, in *elasticloadbalancingv2.DescribeTargetHealthInput, optFns ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.DescribeTargetHealthOutput, error)
+	DescribeTargetGroupAttributes(ctx context.Context, in *elasticloadbalancingv2.DescribeTargetGroupAttributesInput, optFns ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.DescribeTargetGroupAttributesOutput, error)
 }
 
 var _ TargetHealthAPI = (*elasticloadbalancingv2.Client)(nil)
-
-// TargetProgress is the load balancer's view of the new tasks' targets in
-// one target group.
-type TargetProgress struct {
-	TargetGroup string
-	Total       int
-	Healthy     int
-	// Problems counts the targets not healthy by reason and ELBv2's
-	// description ("Target.ResponseCodeMismatch: Health checks failed
-	// with these codes: [404]"), in the order first seen.
-	Problems []TargetProblem
-}
-
-// TargetProblem is how many targets share one reason and description.
-type TargetProblem struct {
-	Reason      string // e.g. Target.Timeout, or the state when ELBv2 gives no reason
-	Description string
-	Count       int
-}
-
-// String is the progress line: "2/3 targets healthy; 1
-// Target.ResponseCodeMismatch: health checks failed with these codes:
-// [404]".
-func (p TargetProgress) String() string {
-	parts := []string{fmt.Sprintf("%d/%d targets healthy", p.Healthy, p.Total)}
-	for _, pr := range p.Problems {
-		s := fmt.Sprintf("%d %s", pr.Count, pr.Reason)
-		if pr.Description != "" {
-			s += ": " + lowerFirst(pr.Description)
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, "; ")
-}
 
 // NewTaskTargets maps each target group of lbs to the targets the tasks
 // register in it: an awsvpc task registers its ENI's private IPv4 address
@@ -95,54 +60,91 @@ func taskIP(t ecstypes.Task) string {
 	return ""
 }
 
-// DescribeTargetProgress asks ELBv2 for the health of targets, one call
-// per target group with all of its targets (not one per target), and
-// returns the progress of each group in ARN order.
-func DescribeTargetProgress(ctx context.Context, api TargetHealthAPI, targets map[string][]elbtypes.TargetDescription) ([]TargetProgress, error) {
+// DescribeTargetProgress asks ELBv2 for the health of every target of
+// each target group, one call per group (not one per target), and returns
+// the progress of the targets named in targets, in ARN order, with the
+// other targets that are draining counted as old ones.
+func DescribeTargetProgress(ctx context.Context, api TargetHealthAPI, targets map[string][]elbtypes.TargetDescription) ([]result.TargetGroupHealth, error) {
 	arns := make([]string, 0, len(targets))
 	for a := range targets {
 		arns = append(arns, a)
 	}
 	slices.Sort(arns)
-	out := make([]TargetProgress, 0, len(arns))
+	out := make([]result.TargetGroupHealth, 0, len(arns))
 	for _, a := range arns {
 		if len(targets[a]) == 0 {
 			continue
 		}
-		resp, err := api.DescribeTargetHealth(ctx, &elasticloadbalancingv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(a), Targets: targets[a]})
+		descs, err := describeTargetHealth(ctx, api, a)
 		if err != nil {
-			return nil, fmt.Errorf("describe target health of %s: %w", a, err)
+			return nil, err
 		}
-		p := TargetProgress{TargetGroup: a, Total: len(resp.TargetHealthDescriptions)}
-		for _, d := range resp.TargetHealthDescriptions {
-			h := d.TargetHealth
-			if h == nil {
-				continue
-			}
-			if h.State == elbtypes.TargetHealthStateEnumHealthy {
-				p.Healthy++
-				continue
-			}
-			reason := string(h.Reason)
-			if reason == "" {
-				reason = string(h.State)
-			}
-			desc := aws.ToString(h.Description)
-			i := slices.IndexFunc(p.Problems, func(pr TargetProblem) bool { return pr.Reason == reason && pr.Description == desc })
-			if i < 0 {
-				p.Problems = append(p.Problems, TargetProblem{Reason: reason, Description: desc})
-				i = len(p.Problems) - 1
-			}
-			p.Problems[i].Count++
-		}
-		out = append(out, p)
+		h, _ := splitTargets(a, descs, targets[a], nil)
+		out = append(out, h)
 	}
 	return out, nil
 }
 
-// lowerFirst lowercases ELBv2's sentence-case description so it reads as
-// part of the line.
-func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToLower(r)) + s[n:]
+// describeTargetHealth lists every target of the group with its health:
+// without Targets, ELBv2 answers for all registered ones, draining
+// included, in one call.
+func describeTargetHealth(ctx context.Context, api TargetHealthAPI, tg string) ([]elbtypes.TargetHealthDescription, error) {
+	resp, err := api.DescribeTargetHealth(ctx, &elasticloadbalancingv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
+	if err != nil {
+		return nil, fmt.Errorf("describe target health of %s: %w", tg, err)
+	}
+	return resp.TargetHealthDescriptions, nil
 }
+
+// splitTargets folds one group's answer into the progress of want (the
+// new tasks' targets; one ELBv2 does not list yet counts as not
+// registered) and returns each wanted target's health by "ip:port". A
+// draining target that is not wanted is an old one, unless gone says it
+// is a target of the new deployment's own stopped tasks.
+func splitTargets(tg string, descs []elbtypes.TargetHealthDescription, want []elbtypes.TargetDescription, gone func(id string) bool) (result.TargetGroupHealth, map[string]elbtypes.TargetHealth) {
+	byKey := map[string]elbtypes.TargetHealth{}
+	h := result.TargetGroupHealth{TargetGroup: tg, Name: awsx.TargetGroupName(tg), Total: len(want)}
+	for _, d := range descs {
+		if d.Target == nil || d.TargetHealth == nil {
+			continue
+		}
+		k := targetKey(aws.ToString(d.Target.Id), aws.ToInt32(d.Target.Port))
+		if slices.ContainsFunc(want, func(w elbtypes.TargetDescription) bool {
+			return targetKey(aws.ToString(w.Id), aws.ToInt32(w.Port)) == k
+		}) {
+			byKey[k] = *d.TargetHealth
+			continue
+		}
+		if d.TargetHealth.State == elbtypes.TargetHealthStateEnumDraining && (gone == nil || !gone(aws.ToString(d.Target.Id))) {
+			h.Draining++
+		}
+	}
+	for _, w := range want {
+		th, ok := byKey[targetKey(aws.ToString(w.Id), aws.ToInt32(w.Port))]
+		switch {
+		case !ok:
+			h.Problems = addProblem(h.Problems, string(elbtypes.TargetHealthReasonEnumNotRegistered), "not registered yet")
+		case th.State == elbtypes.TargetHealthStateEnumHealthy:
+			h.Healthy++
+		default:
+			reason := string(th.Reason)
+			if reason == "" {
+				reason = string(th.State)
+			}
+			h.Problems = addProblem(h.Problems, reason, aws.ToString(th.Description))
+		}
+	}
+	return h, byKey
+}
+
+// addProblem counts one more target with reason and description.
+func addProblem(ps []result.TargetProblem, reason, desc string) []result.TargetProblem {
+	i := slices.IndexFunc(ps, func(p result.TargetProblem) bool { return p.Reason == reason && p.Description == desc })
+	if i < 0 {
+		return append(ps, result.TargetProblem{Reason: reason, Description: desc, Count: 1})
+	}
+	ps[i].Count++
+	return ps
+}
+
+func targetKey(id string, port int32) string { return fmt.Sprintf("%s:%d", id, port) }

@@ -92,7 +92,7 @@ func TestDescribeTargetProgress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 1 || got[0].String() != tt.want {
+			if len(got) != 1 || got[0].Text() != tt.want {
 				t.Fatalf("progress = %v, want %q", got, tt.want)
 			}
 			if n := s.Calls()["DescribeTargetHealth"]; n != 1 {

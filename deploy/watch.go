@@ -92,6 +92,9 @@ func (sr *serviceRun) watch(ctx context.Context, id, prev string, deadline time.
 		if found {
 			w.dep, seen = d, true
 			sr.report(snap.svc, &d)
+			if d.RolloutState == ecstypes.DeploymentRolloutStateInProgress {
+				sr.followTargets(ctx, id, deadline)
+			}
 		} else {
 			sr.report(snap.svc, nil)
 		}

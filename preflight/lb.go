@@ -32,14 +32,16 @@ type ELBv2API interface {
 // does not exist.
 const codeTargetGroupNotFound = "TargetGroupNotFound"
 
-// lbActions are the calls lb.target-groups makes, for iam.permissions.
-// ELBv2's Describe* actions take no resource-level permissions, so they
-// are simulated on "*".
+// lbActions are the calls lb.target-groups makes, and those the rollout
+// follower makes to show target health and draining (deploy/targetwatch.go),
+// for iam.permissions. ELBv2's Describe* actions take no resource-level
+// permissions, so they are simulated on "*".
 var lbActions = []string{
 	"elasticloadbalancing:DescribeTargetGroups",
 	"elasticloadbalancing:DescribeListeners",
 	"elasticloadbalancing:DescribeRules",
 	"elasticloadbalancing:DescribeTargetHealth",
+	"elasticloadbalancing:DescribeTargetGroupAttributes",
 }
 
 // lbFinding is one problem found with one target group; the check reports
@@ -85,13 +87,23 @@ func (s *serviceFacts) checkTargetGroups(ctx context.Context) Check {
 			passed = append(passed, "classic load balancer "+aws.ToString(lb.LoadBalancerName)+" not checked")
 			continue
 		}
-		fs, ok, err := s.checkTargetGroup(ctx, lb, td.taskDef)
+		fs, ok, err := s.checkTargetGroup(ctx, lb, td.taskDef, false)
 		if err != nil {
-			return s.r.awsFail(err, "describe target group %s (%s)", tgName(aws.ToString(lb.TargetGroupArn)), s.r.region())
+			return s.r.awsFail(err, "describe target group %s (%s)", awsx.TargetGroupName(aws.ToString(lb.TargetGroupArn)), s.r.region())
 		}
 		findings = append(findings, fs...)
 		if len(fs) == 0 {
 			passed = append(passed, ok)
+		}
+		if lb.AdvancedConfiguration != nil {
+			fs, ok, err := s.checkBlueGreen(ctx, lb, td.taskDef)
+			if err != nil {
+				return s.r.awsFail(err, "describe the blue/green resources of target group %s (%s)", awsx.TargetGroupName(aws.ToString(lb.TargetGroupArn)), s.r.region())
+			}
+			findings = append(findings, fs...)
+			if len(fs) == 0 {
+				passed = append(passed, ok)
+			}
 		}
 	}
 	return lbVerdict(findings, passed)
@@ -117,12 +129,14 @@ func lbVerdict(findings []lbFinding, passed []string) Check {
 	return warn(worst.runbookID, worst.vars, "%s", strings.Join(texts, "; "))
 }
 
-// checkTargetGroup checks one load balancer entry of the service. It
-// returns the findings, or when there are none what passed; err is a call
-// that failed for another reason than a missing target group.
-func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBalancer, td *ecstypes.TaskDefinition) ([]lbFinding, string, error) {
+// checkTargetGroup checks one load balancer entry of the service (or, with
+// alternate, its blue/green alternate target group, whose container and
+// port are the entry's own and checked with it). It returns the findings,
+// or when there are none what passed; err is a call that failed for
+// another reason than a missing target group.
+func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBalancer, td *ecstypes.TaskDefinition, alternate bool) ([]lbFinding, string, error) {
 	tgARN := aws.ToString(lb.TargetGroupArn)
-	name := tgName(tgARN)
+	name := awsx.TargetGroupName(tgARN)
 	vars := s.vars()
 	vars["target_group"] = tgARN
 	vars["container"] = aws.ToString(lb.ContainerName)
@@ -145,7 +159,7 @@ func (s *serviceFacts) checkTargetGroup(ctx context.Context, lb ecstypes.LoadBal
 
 	// The container and port are the revision's, whatever AWS says of the
 	// target group: check them first so they are reported even then.
-	if f := containerPortProblem(td, aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); f != "" {
+	if f := containerPortProblem(td, aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); f != "" && !alternate {
 		add(event.StatusFail, runbook.LBContainerPortMissing, nil, "target group %s: %s", name, f)
 	}
 
@@ -431,13 +445,4 @@ func joinAnd(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
-}
-
-// tgName turns a target group ARN into its name, for messages.
-func tgName(arn string) string {
-	if _, after, ok := strings.Cut(arn, ":targetgroup/"); ok {
-		name, _, _ := strings.Cut(after, "/")
-		return name
-	}
-	return arn
 }

@@ -63,12 +63,7 @@ func TestTargetGroupsSim(t *testing.T) {
 			s := sim.New(clock.Real{})
 			s.AddService(sim.ServiceSpec{Cluster: testCluster, Name: testService, Port: 8080})
 			s.AttachTargetGroup(testCluster, testService, s.AddTargetGroup(tt.spec), "app", tt.port)
-			g := hermeticGit(t)
-			opts := Options{Config: testConfig(t, g), git: g, AWS: &AWSAPIs{
-				Region: sim.Region, RegionSource: awsx.RegionFromFlag, STS: s, IAM: s, ECS: s,
-				SSMIn: func(string) SSMAPI { return s }, LogsIn: func(string) LogsAPI { return s }, ELBv2: s,
-			}}
-			checks, err := Run(t.Context(), opts)
+			checks, err := runSim(t, s)
 			expect(t, find(t, checks, IDLBTargetGroups, testService), tt.status, tt.runbookID, tt.inMsg...)
 			if got := failure.ExitCode(err); got != tt.wantExit {
 				t.Errorf("exit = %d (%v), want %d", got, err, tt.wantExit)
@@ -116,4 +111,16 @@ func TestTargetGroupsReadTheFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runSim runs the checklist of the test config against the simulated
+// account s, load balancing included.
+func runSim(t *testing.T, s *sim.Sim) ([]Check, error) {
+	t.Helper()
+	g := hermeticGit(t)
+	opts := Options{Config: testConfig(t, g), git: g, AWS: &AWSAPIs{
+		Region: sim.Region, RegionSource: awsx.RegionFromFlag, STS: s, IAM: s, ECS: s,
+		SSMIn: func(string) SSMAPI { return s }, LogsIn: func(string) LogsAPI { return s }, ELBv2: s,
+	}}
+	return Run(t.Context(), opts)
 }

@@ -340,7 +340,11 @@ func TestTargetGroupsIAM(t *testing.T) {
 	for _, in := range w.simInputs {
 		simulated = append(simulated, in.ActionNames...)
 	}
-	for _, a := range lbActions {
+	// Named here, not read from lbActions, so that dropping one from the
+	// list fails: the rollout follower reads target health and the
+	// deregistration delay, blue/green's check the listener rules.
+	for _, a := range append(slices.Clone(lbActions), "elasticloadbalancing:DescribeTargetHealth",
+		"elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeRules") {
 		if !slices.Contains(simulated, a) {
 			t.Errorf("%s not simulated; simulated %s", a, strings.Join(simulated, ", "))
 		}

@@ -60,6 +60,9 @@ func TestDemoScenarios(t *testing.T) {
 			"`omdeploy continue --service web` releases it", "[web] done", "--wait-until hook` runs the same pipeline", "`omdeploy continue --service web` releases the hook"},
 		"failed-migration": {"[api] release task migrate started", `[api] migrate | level=error msg="migration failed"`,
 			"container app exit code 1", "[api] failed at stage release"},
+		"elb-phantom-route": {"[web] warn lb.target-groups", "the load balancer checks /health; omdeploy verifies /healthz",
+			"its health check path answers 404", "[web] targets demo-web: 0/1 targets healthy; 1 Target.ResponseCodeMismatch: health checks failed with these codes: [404]",
+			"load balancer: Target.ResponseCodeMismatch: Health checks failed with these codes: [404]", "Task failed ELB health checks", "[web] failed at stage rollout"},
 	}
 	for _, sc := range demo.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {

@@ -42,6 +42,10 @@ func (r *typeTrail) Report(e event.Event) {
 	case event.DeploymentProgress, event.ServiceEvent:
 		// What a poll sees first, counts or ECS's messages, is timing.
 		name = "observed"
+	case event.ServiceDeploymentProgress, event.TargetHealth:
+		// How many polls a rollout takes, and in which the targets
+		// changed, is timing: they fold into one run of progress.
+		name = "progress"
 	}
 	if t := r.trail[svc]; len(t) == 0 || t[len(t)-1] != name {
 		r.trail[svc] = append(t, name)

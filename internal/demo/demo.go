@@ -183,6 +183,7 @@ func (e *Env) AWS() pipeline.AWS {
 		ECS:    e.Account,
 		Tasks:  e.Account,
 		Logs:   func(string) deploy.LogsAPI { return e.Account },
+		ELB:    e.Account,
 		Region: sim.Region,
 	}
 }

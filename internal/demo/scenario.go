@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/omdeploy/omdeploy/deploy"
 	"github.com/omdeploy/omdeploy/internal/failure"
@@ -169,6 +170,20 @@ var scenarios = []Scenario{
 		Summary: "worker's new task takes two minutes to start, longer than its wait_timeout of 8s; omdeploy gives up and rolls back",
 		Exit:    failure.ExitRollout, RunbookID: runbook.RolloutTimeout, Services: []string{"worker"}, Tag: sim.DemoTagSlow,
 		config: func(c *configSpec) { c.service("worker").waitTimeout = 8 * time.Second },
+	},
+	{
+		Name: "elb-phantom-route",
+		Summary: "web's target group checks /health, which web does not serve: preflight warns and its probe gets 404; " +
+			"the new targets fail with [404], the diagnosis names the phantom route, ECS rolls back",
+		Exit: failure.ExitRollout, RunbookID: runbook.LBTargetsPhantomRoute, Services: []string{"web"}, Tag: "v2",
+		account: func(s *sim.Sim) {
+			s.SetHealthCheckPath("demo-web", "/health")
+			s.Script(sim.DemoCluster, "web", sim.FailsHealthChecks(
+				sim.TargetUnhealthy(elbtypes.TargetHealthReasonEnumResponseCodeMismatch, 404),
+				`level=info msg="listening" addr=:8080 version=v2`,
+				`level=info msg="GET /health" status=404 user_agent="ELB-HealthChecker/2.0"`,
+				`level=info msg="received SIGTERM, shutting down"`))
+		},
 	},
 }
 

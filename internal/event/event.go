@@ -114,6 +114,9 @@ type StoppedTask struct {
 	StopCode      string
 	Containers    []StoppedContainer
 	RunbookID     string // the known cause, when one matched
+	// TargetHealth is the load balancer's last word on the task's target
+	// before it stopped (reason: description), or "".
+	TargetHealth string
 }
 
 // StoppedContainer is one container of a stopped task.

@@ -25,6 +25,7 @@ type AWS struct {
 	Preflight *preflight.AWSAPIs
 	ECS       deploy.ECSAPI
 	Logs      func(region string) deploy.LogsAPI // log lines for diagnoses, in the log group's region
+	ELB       deploy.TargetHealthAPI             // target health while services behind load balancers roll out; nil: not shown
 	Region    string                             // the run's region, for messages and awslogs without a region
 	Profile   string                             // the AWS profile, for credential fixes; empty: the default chain
 	Tasks     release.ECSAPI                     // runs release and post_deploy tasks; nil: services with tasks fail
@@ -53,6 +54,7 @@ func FromClients(c *awsx.Clients, err error) AWS {
 		Lock:      c.SSM,
 		Events:    c.EventBridge(),
 		Logs:      func(region string) deploy.LogsAPI { return c.LogsIn(region) },
+		ELB:       c.ELBv2,
 		Region:    c.Region,
 		Profile:   c.Profile,
 	}

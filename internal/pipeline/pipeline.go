@@ -199,6 +199,7 @@ func (o Options) engine() deploy.Options {
 	e.Services = o.Services
 	e.ECS = o.AWS.ECS
 	e.Logs = o.AWS.Logs
+	e.ELB = o.AWS.ELB
 	e.Region = o.AWS.Region
 	e.Profile = o.AWS.Profile
 	e.Health = o.Health

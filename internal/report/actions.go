@@ -37,6 +37,8 @@ func (a *actionsLog) before(b *strings.Builder, e event.Event) {
 		a.open = true
 	case event.Failure:
 		a.end(b)
+	case event.TargetHealth:
+		// It goes into the open group.
 	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
@@ -87,6 +89,8 @@ func (a *actionsLog) after(b *strings.Builder, e event.Event) {
 			title += ": " + e.Service
 		}
 		b.WriteString(workflowCommand("warning", title, e.Message))
+	case event.TargetHealth:
+		// Progress, not an annotation: a failure says what the targets did.
 	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.ServiceFinished,
 		event.TaskStarted, event.TaskLog, event.TaskFinished:
@@ -144,6 +148,9 @@ func causeLine(d event.Diagnosis) string {
 	}
 	t := d.Tasks[0]
 	line := "task " + t.TaskID + " stopped: " + t.StoppedReason
+	if t.TargetHealth != "" {
+		line += "; load balancer: " + t.TargetHealth
+	}
 	for _, c := range t.Containers {
 		if (c.ExitCode == nil || *c.ExitCode == 0) && c.Reason == "" {
 			continue

@@ -82,6 +82,8 @@ func (s shownFailures) note(e event.Event) {
 		if e.Status == event.StatusFail {
 			s.add(failure.StagePreflight, e.Service, e.RunbookID)
 		}
+	case event.TargetHealth:
+		// Progress: the rollout's failure is reported on its own.
 	case event.StageStarted, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.DeploymentProgress, event.ServiceDeploymentProgress, event.LifecycleHookReleased,
 		event.ServiceEvent, event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:

@@ -45,7 +45,8 @@ type serviceRow struct {
 	stage                            failure.Stage
 	deployment, state                string
 	desired, running, pending, fails int32
-	counted                          bool // a DeploymentProgress arrived
+	counted                          bool   // a DeploymentProgress arrived
+	targets                          string // the new tasks' targets, while the rollout is in progress
 	healthy, healthDone              int
 	start, end                       time.Time
 	finished, ok                     bool
@@ -62,6 +63,8 @@ func (v *liveView) inBlock(e event.Event) bool {
 	switch e.(type) {
 	case event.DeploymentProgress, event.ServiceDeploymentProgress, event.StageStarted:
 		return true
+	case event.TargetHealth:
+		return true // the row names the targets' health
 	case event.CheckFinished, event.Planned, event.TaskDefinitionRegistered, event.DeploymentStarted, event.ServiceEvent, event.LifecycleHookReleased,
 		event.Diagnosis, event.RollbackStarted, event.HealthAttempt, event.HealthResult, event.Failure, event.Warning,
 		event.ServiceFinished, event.TaskStarted, event.TaskLog, event.TaskFinished:
@@ -101,6 +104,8 @@ func (v *liveView) apply(e event.Event, now time.Time) {
 	case event.ServiceDeploymentProgress:
 		r := v.row(e.Service, now)
 		r.deployment, r.state, r.counted = lastPart(e.ARN), sdLiveText(e), false
+	case event.TargetHealth:
+		v.row(e.Service, now).targets = "targets " + e.Targets.Text()
 	case event.RollbackStarted:
 		v.row(e.Service, now).stage = failure.StageRollback
 	case event.HealthResult:
@@ -218,7 +223,11 @@ func (r *serviceRow) text(now time.Time, nameWidth int) string {
 	if r.finished {
 		end = r.end
 	}
-	return s + "  " + clockTime(end.Sub(r.start))
+	s += "  " + clockTime(end.Sub(r.start))
+	if r.targets != "" && r.stage == failure.StageRollout && !r.finished {
+		s += "  " + r.targets
+	}
+	return s
 }
 
 // clockTime formats d as m:ss, or h:mm:ss from an hour on.

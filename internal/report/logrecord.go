@@ -45,6 +45,10 @@ const (
 	KeyCause         = "cause"
 	KeyFix           = "fix"
 	KeyTasks         = "tasks"
+	KeyTargetGroup   = "target_group"
+	KeyTotal         = "total"
+	KeyHealthy       = "healthy"
+	KeyDraining      = "draining"
 	KeyExitCode      = "exit_code"
 	KeyDryRun        = "dry_run"
 	KeyReused        = "reused"
@@ -137,6 +141,10 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 		}
 		return level, "lifecycle hook released", "lifecycle_hook_released", append(service(e.Service), slog.String(KeyServiceDeployment, e.ARN),
 			slog.String(KeyHook, e.HookID), slog.String(KeyAction, e.Action), slog.String(KeyReason, e.Reason))
+	case event.TargetHealth:
+		return info, "target health", "target_health", append(service(e.Service), slog.String(KeyTargetGroup, e.Targets.TargetGroup),
+			slog.Int(KeyTotal, e.Targets.Total), slog.Int(KeyHealthy, e.Targets.Healthy), slog.Int(KeyDraining, e.Targets.Draining),
+			slog.String(KeyMessage, e.Targets.Text()))
 	case event.ServiceEvent:
 		return info, "service event", "service_event", append(service(e.Service), slog.String(KeyMessage, e.Message))
 	case event.Diagnosis:
@@ -205,6 +213,7 @@ type taskRecord struct {
 	StoppedReason string            `json:"stopped_reason"`
 	StopCode      string            `json:"stop_code,omitempty"`
 	RunbookID     string            `json:"runbook_id,omitempty"`
+	TargetHealth  string            `json:"target_health,omitempty"`
 	Containers    []containerRecord `json:"containers"`
 }
 
@@ -220,7 +229,7 @@ type containerRecord struct {
 func taskRecords(tasks []event.StoppedTask) []taskRecord {
 	out := make([]taskRecord, 0, len(tasks))
 	for _, t := range tasks {
-		r := taskRecord{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID, Containers: []containerRecord{}}
+		r := taskRecord{TaskID: t.TaskID, StoppedReason: t.StoppedReason, StopCode: t.StopCode, RunbookID: t.RunbookID, TargetHealth: t.TargetHealth, Containers: []containerRecord{}}
 		for _, c := range t.Containers {
 			r.Containers = append(r.Containers, containerRecord{Name: c.Name, ExitCode: c.ExitCode, Reason: c.Reason,
 				LogGroup: c.LogGroup, LogLines: c.LogLines, LogError: c.LogError})

@@ -62,6 +62,8 @@ func (v textView) eventText(e event.Event) string {
 		return prefix(e.Service) + "service deployment " + lastPart(e.ARN) + " " + sdProgressText(e)
 	case event.LifecycleHookReleased:
 		return fmt.Sprintf("%sservice deployment %s: lifecycle hook %s released with %s: %s", prefix(e.Service), lastPart(e.ARN), e.HookID, e.Action, e.Reason)
+	case event.TargetHealth:
+		return prefix(e.Service) + "targets " + e.Targets.Name + ": " + e.Targets.Text()
 	case event.ServiceEvent:
 		return prefix(e.Service) + "event: " + e.Message
 	case event.Diagnosis:
@@ -164,6 +166,9 @@ func (v textView) diagnosisText(d event.Diagnosis) string {
 		if t.StopCode != "" {
 			fmt.Fprintf(&b, " (%s)", t.StopCode)
 		}
+		if t.TargetHealth != "" {
+			fmt.Fprintf(&b, "\n    load balancer: %s", t.TargetHealth)
+		}
 		for _, c := range t.Containers {
 			code := "none"
 			if c.ExitCode != nil {
@@ -203,7 +208,7 @@ func groupTasks(tasks []event.StoppedTask) [][]event.StoppedTask {
 	var groups [][]event.StoppedTask
 	index := map[string]int{}
 	for _, t := range tasks {
-		key := fmt.Sprintf("%s|%s|%s|", t.StoppedReason, t.StopCode, t.RunbookID)
+		key := fmt.Sprintf("%s|%s|%s|%s|", t.StoppedReason, t.StopCode, t.RunbookID, t.TargetHealth)
 		for _, c := range t.Containers {
 			code := "none"
 			if c.ExitCode != nil {

@@ -24,6 +24,7 @@ func stepSummary(doc result.Document, failures []event.Failure, cat catalogue) s
 	summaryImages(&b, doc)
 	summaryDiff(&b, doc)
 	summaryHealth(&b, doc)
+	summaryTargets(&b, doc)
 	summaryChecks(&b, doc, cat)
 	summaryFailures(&b, failures, cat)
 	summaryDiagnoses(&b, doc)
@@ -182,6 +183,9 @@ func summaryDiagnoses(b *strings.Builder, doc result.Document) {
 			if t.StopCode != "" {
 				fmt.Fprintf(b, " (%s)", code(t.StopCode))
 			}
+			if t.TargetHealth != "" {
+				fmt.Fprintf(b, "; load balancer: %s", cell(t.TargetHealth))
+			}
 			b.WriteString("\n")
 			for _, c := range t.Containers {
 				exit := "never ran"
@@ -254,4 +258,20 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// summaryTargets shows the load balancer's view of each service's new
+// tasks, as last seen while the rollout was in progress.
+func summaryTargets(b *strings.Builder, doc result.Document) {
+	var rows []string
+	for _, s := range doc.Services {
+		for _, t := range s.Targets {
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s |", cell(s.Name), code(t.Name), cell(t.Text())))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("#### Load balancer targets\n\n| Service | Target group | New tasks' targets |\n|---|---|---|\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n\n")
 }

@@ -178,6 +178,10 @@ type Service struct {
 	// the digest the new deployment's running tasks report, read once
 	// after the rollout completed.
 	Images []RunningImage `json:"images,omitempty"`
+
+	// Targets are the load balancer's view of the new tasks, one entry per
+	// target group, as last seen while the rollout was in progress.
+	Targets []TargetGroupHealth `json:"targets,omitempty"`
 }
 
 // RunningImage is one container's image: planned against running.
@@ -265,6 +269,10 @@ type StoppedTask struct {
 	StopCode      string             `json:"StopCode"`
 	Containers    []StoppedContainer `json:"Containers"`
 	RunbookID     string             `json:"RunbookID"` // the known cause, when one matched
+	// TargetHealth is the load balancer's last word on the task's target
+	// before it stopped: "Target.ResponseCodeMismatch: Health checks
+	// failed with these codes: [404]"; "" when none was seen.
+	TargetHealth string `json:"TargetHealth,omitempty"`
 }
 
 // StoppedContainer is one container of a stopped task.

@@ -25,6 +25,7 @@ type elbState struct {
 	order     []string                // group ARNs in creation order
 	listeners map[string][]*listener  // load balancer ARN -> listeners
 	rules     map[string][]elbtypes.Rule
+	ips       int // task addresses handed out (elbtasks.go)
 }
 
 type targetGroup struct {
@@ -132,9 +133,19 @@ func (s *Sim) AttachTargetGroup(cluster, service, tgARN, container string, port 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	svc := s.mustService(cluster, service)
-	svc.loadBalancers = append(svc.loadBalancers, ecstypes.LoadBalancer{
-		TargetGroupArn: aws.String(tgARN), ContainerName: aws.String(container), ContainerPort: aws.Int32(port),
-	})
+	lb := ecstypes.LoadBalancer{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String(container), ContainerPort: aws.Int32(port)}
+	svc.loadBalancers = append(svc.loadBalancers, lb)
+	// The tasks running now join it healthy, as if they had been behind
+	// it from the start.
+	for _, t := range svc.cluster.tasks {
+		if aws.ToString(t.Group) == "service:"+svc.name && aws.ToString(t.DesiredStatus) == "RUNNING" {
+			s.attachENI(svc, t)
+			if ip := taskAddress(t); ip != "" && s.elb().groups[tgARN] != nil {
+				tg := s.elb().groups[tgARN]
+				tg.targets = append(tg.targets, &lbTarget{id: ip, port: port, health: TargetHealthy()})
+			}
+		}
+	}
 }
 
 // AddRule adds a rule to every listener of the load balancer, before its
@@ -293,15 +304,15 @@ func (s *Sim) DescribeRules(ctx context.Context, in *elasticloadbalancingv2.Desc
 		return nil, err
 	}
 	e := s.elb()
+	if len(in.RuleArns) > 0 {
+		return e.rulesByARN(in.RuleArns)
+	}
 	l := e.listener(aws.ToString(in.ListenerArn))
 	if l == nil {
 		return nil, apiError("ListenerNotFound", fmt.Sprintf("Listener '%s' not found", aws.ToString(in.ListenerArn)))
 	}
 	out := &elasticloadbalancingv2.DescribeRulesOutput{Rules: slices.Clone(e.rules[l.arn])}
-	out.Rules = append(out.Rules, elbtypes.Rule{
-		RuleArn: aws.String(strings.Replace(l.arn, ":listener/", ":listener-rule/", 1) + "/default"), IsDefault: aws.Bool(true),
-		Priority: aws.String("default"), Actions: slices.Clone(l.defaults),
-	})
+	out.Rules = append(out.Rules, l.defaultRule())
 	return out, nil
 }
 
@@ -410,4 +421,45 @@ func reasonText(h TargetHealth) string {
 		return "Target registration is in progress"
 	}
 	return ""
+}
+
+// rulesByARN describes rules by ARN, default rules included; a missing one
+// fails the call, as in ELBv2.
+func (e *elbState) rulesByARN(arns []string) (*elasticloadbalancingv2.DescribeRulesOutput, error) {
+	out := &elasticloadbalancingv2.DescribeRulesOutput{}
+	for _, a := range arns {
+		var found *elbtypes.Rule
+		for _, ls := range e.listeners {
+			for _, l := range ls {
+				for _, r := range append(slices.Clone(e.rules[l.arn]), l.defaultRule()) {
+					if aws.ToString(r.RuleArn) == a {
+						found = &r
+					}
+				}
+			}
+		}
+		if found == nil {
+			return nil, apiError("RuleNotFound", fmt.Sprintf("One or more rules not found: '%s'", a))
+		}
+		out.Rules = append(out.Rules, *found)
+	}
+	return out, nil
+}
+
+// defaultRule is the listener's default rule as DescribeRules lists it.
+func (l *listener) defaultRule() elbtypes.Rule {
+	return elbtypes.Rule{
+		RuleArn: aws.String(strings.Replace(l.arn, ":listener/", ":listener-rule/", 1) + "/default"), IsDefault: aws.Bool(true),
+		Priority: aws.String("default"), Actions: slices.Clone(l.defaults),
+	}
+}
+
+// AttachLoadBalancer puts the service behind lb as given, e.g. with a
+// blue/green advanced configuration (alternate target group, production
+// and test listener rules).
+func (s *Sim) AttachLoadBalancer(cluster, service string, lb ecstypes.LoadBalancer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc := s.mustService(cluster, service)
+	svc.loadBalancers = append(svc.loadBalancers, lb)
 }

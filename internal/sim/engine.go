@@ -158,6 +158,8 @@ func (s *Sim) advanceService(svc *service, now time.Time) {
 			s.replace(svc, due, at)
 		case due.r.Outcome == OutcomeFailTasks:
 			s.failTask(svc, due, at)
+		case due.r.Outcome == OutcomeUnhealthyTargets:
+			s.stepUnhealthyTargets(svc, due, at)
 		case due.r.Outcome == OutcomeUnplaceable:
 			s.event(svc, at, fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements. "+
 				"Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", svc.name))
@@ -203,14 +205,20 @@ func (s *Sim) failTask(svc *service, d *deployment, at time.Time) {
 	d.failed++
 	s.event(svc, at, fmt.Sprintf("(service %s) has started 1 tasks: (task %s).", svc.name, taskID(t)))
 	d.next = at.Add(d.r.TaskStart)
+	s.tripBreaker(svc, d, at)
+}
+
+// tripBreaker fails d when enough of its tasks failed, and starts ECS's
+// rollback when the breaker rolls back; it reports whether it tripped.
+func (s *Sim) tripBreaker(svc *service, d *deployment, at time.Time) bool {
 	if svc.breaker == nil || !svc.breaker.Enable || d.failed < breakerThreshold(d.desired) {
-		return
+		return false
 	}
 	d.state, d.reason, d.next = ecstypes.DeploymentRolloutStateFailed, "ECS deployment circuit breaker: tasks failed to start.", time.Time{}
 	s.event(svc, at, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", svc.name, d.id))
 	if !svc.breaker.Rollback || d.prev == "" || d.prev == d.taskDef {
 		s.breakerTripped(d, nil, at)
-		return
+		return true
 	}
 	rb := s.newDeployment(svc, d.prev, s.rolloutFor(svc, d.prev, false), at)
 	rb.prev = d.taskDef
@@ -220,6 +228,7 @@ func (s *Sim) failTask(svc *service, d *deployment, at time.Time) {
 	s.startDeployment(svc, rb)
 	s.event(svc, at, fmt.Sprintf("(service %s) rolling back to deployment %s.", svc.name, rb.id))
 	s.breakerTripped(d, rb, at)
+	return true
 }
 
 // replace lets someone else's deployment of the same task definition take
@@ -262,6 +271,7 @@ func (s *Sim) newTask(svc *service, d *deployment, at time.Time) *ecstypes.Task 
 			t.Containers = append(t.Containers, ecstypes.Container{Name: c.Name, Image: c.Image, TaskArn: t.TaskArn, ImageDigest: optional(s.pulledDigest(aws.ToString(c.Image)))})
 		}
 	}
+	s.attachENI(svc, t)
 	svc.cluster.tasks = append(svc.cluster.tasks, t)
 	return t
 }
@@ -273,6 +283,7 @@ func (s *Sim) startTask(svc *service, d *deployment, at time.Time) *ecstypes.Tas
 		t.Containers[i].LastStatus = aws.String("RUNNING")
 	}
 	d.running++
+	s.registerTargets(svc, t, d.r.Targets, !drainsEarly(d))
 	return t
 }
 
@@ -287,6 +298,7 @@ func (s *Sim) stopTasks(svc *service, d *deployment, n int32, at time.Time, reas
 		}
 		t.LastStatus, t.DesiredStatus, t.StoppedAt = aws.String("STOPPED"), aws.String("STOPPED"), aws.Time(at)
 		t.StoppedReason, t.StopCode = aws.String(reason), ecstypes.TaskStopCodeServiceSchedulerInitiated
+		s.deregisterTargets(svc, t, at)
 		for i := range t.Containers {
 			t.Containers[i].LastStatus, t.Containers[i].ExitCode = aws.String("STOPPED"), aws.Int32(0)
 		}

@@ -15,6 +15,11 @@ const (
 	OutcomeFailTasks                  // one task per TaskStart starts and stops as Stop says
 	OutcomeUnplaceable                // no task can be placed; a service event says so per TaskStart
 	OutcomeReplaced                   // healthy, until another deployment takes over after ReplaceAfter
+	// OutcomeUnhealthyTargets starts one task per TaskStart whose targets
+	// behind the service's load balancers have the health Targets
+	// scripts; each is stopped at the next step as failing the ELB
+	// health checks (elbtasks.go).
+	OutcomeUnhealthyTargets
 )
 
 // DefaultTaskStart is how long one task takes to start (or fail): three
@@ -27,6 +32,9 @@ type Rollout struct {
 	TaskStart    time.Duration // default DefaultTaskStart
 	Stop         TaskStop      // OutcomeFailTasks
 	ReplaceAfter time.Duration // OutcomeReplaced; default 2×TaskStart
+	// Targets is the health of its tasks' targets in the service's target
+	// groups; zero: healthy.
+	Targets TargetHealth
 
 	sd sdScript // what its service deployment meets: AlarmAfter, RollbackFails, StoppedAfter
 }
