@@ -10,12 +10,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 )
 
-// WaitUntilHook is the Options.WaitUntil that stops following at the first
-// lifecycle hook waiting for an action.
-const WaitUntilHook = "hook"
+// The values of Options.WaitUntil besides a lifecycle stage.
+const (
+	// WaitUntilCompleted follows the deployment to its end; the default,
+	// the same as "".
+	WaitUntilCompleted = "completed"
+	// WaitUntilPaused stops following at the first lifecycle hook waiting
+	// for an action (a PAUSE hook: `omdeploy continue` releases it).
+	WaitUntilPaused = "paused"
+	// waitUntilHook is the name WaitUntilPaused had first; still accepted.
+	waitUntilHook = "hook"
+)
 
 // lifecycleOrder is the order of a service deployment's lifecycle stages,
 // so that "at or past" a stage is known even when a poll missed the stage
@@ -27,10 +36,24 @@ var lifecycleOrder = []string{
 }
 
 // WaitUntilValues lists what Options.WaitUntil accepts, for usage text.
-func WaitUntilValues() []string { return append([]string{WaitUntilHook}, lifecycleOrder...) }
+func WaitUntilValues() []string {
+	return append([]string{WaitUntilCompleted, WaitUntilPaused}, lifecycleOrder...)
+}
+
+// canonicalWaitUntil maps the accepted spellings of Options.WaitUntil to
+// the one the engine compares: "" for completed, WaitUntilPaused for hook.
+func canonicalWaitUntil(s string) string {
+	switch s {
+	case WaitUntilCompleted:
+		return ""
+	case waitUntilHook:
+		return WaitUntilPaused
+	}
+	return s
+}
 
 func validWaitUntil(s string) bool {
-	return s == "" || s == WaitUntilHook || slices.Contains(lifecycleOrder, s)
+	return s == "" || s == WaitUntilPaused || slices.Contains(lifecycleOrder, s)
 }
 
 // ErrNothingToContinue is the cause of Continue's failure when the
@@ -54,7 +77,7 @@ func (sr *serviceRun) reachedWaitUntil(sd ecstypes.ServiceDeployment) bool {
 	if want == "" || sd.Status != ecstypes.ServiceDeploymentStatusInProgress {
 		return false
 	}
-	if want == WaitUntilHook {
+	if want == WaitUntilPaused {
 		h := waitingHook(sd)
 		return h != "" && h != sr.sd.releasedHook
 	}
@@ -85,8 +108,9 @@ func (sr *serviceRun) stoppedWaiting(sd ecstypes.ServiceDeployment) error {
 }
 
 // Continue releases the lifecycle hook each service's current service
-// deployment waits on (ContinueServiceDeployment with CONTINUE), then
-// follows it with Deploy's rules: to its end, or to WaitUntil.
+// deployment waits on (ContinueServiceDeployment with CONTINUE, or with
+// ROLLBACK when ContinueRollback), then follows it with Deploy's rules: to
+// its end, or to WaitUntil.
 func Continue(ctx context.Context, opts Options) (Result, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(false); err != nil {
@@ -100,7 +124,7 @@ func Continue(ctx context.Context, opts Options) (Result, error) {
 func (sr *serviceRun) continueHook(ctx context.Context) error {
 	sr.stage(failure.StageRollout)
 	api, ok := sr.r.opts.ECS.(ServiceDeploymentAPI)
-	cont, ok2 := sr.r.opts.ECS.(ServiceDeploymentContinuer)
+	_, ok2 := sr.r.opts.ECS.(ServiceDeploymentContinuer)
 	if !ok || !ok2 || sr.r.sd == nil {
 		return sr.fail(failure.StageRollout, "", errors.New("continue: this ECS client cannot release lifecycle hooks"))
 	}
@@ -126,12 +150,15 @@ func (sr *serviceRun) continueHook(ctx context.Context) error {
 		return sr.fail(failure.StageRollout, "", fmt.Errorf("%w: service deployment %s is %s at %s and waits on no lifecycle hook",
 			ErrNothingToContinue, arn, sd.Status, sd.LifecycleStage))
 	}
-	if _, err := cont.ContinueServiceDeployment(ctx, &ecs.ContinueServiceDeploymentInput{
-		ServiceDeploymentArn: aws.String(arn), HookId: aws.String(hook), Action: ecstypes.DeploymentLifecycleHookActionContinue,
-	}); err != nil {
-		return sr.fail(failure.StageRollout, "", fmt.Errorf("continue service deployment %s at hook %s: %w", arn, hook, err))
+	action := ecstypes.DeploymentLifecycleHookActionContinue
+	if sr.r.opts.ContinueRollback {
+		action = ecstypes.DeploymentLifecycleHookActionRollback
+		sr.sd.rollbackAsked = true
 	}
-	sr.logger().Info("lifecycle hook released", "service_deployment", arn, "hook", hook)
+	if err := sr.releaseHook(ctx, arn, hook, action); err != nil {
+		return err
+	}
+	sr.emit(event.LifecycleHookReleased{Service: sr.s.Name, ARN: arn, HookID: hook, Action: string(action), Reason: "asked for by omdeploy continue"})
 	d, _ := primary(svc)
 	sr.res.TaskDefinition = aws.ToString(d.TaskDefinition)
 	sr.res.PreviousTaskDefinition = previous(svc)

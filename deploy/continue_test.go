@@ -30,12 +30,16 @@ func TestWaitUntilThenContinue(t *testing.T) {
 		waitUntil      string // of the deploy
 		continueUntil  string // of the continue
 		wantDeployAt   string // lifecycle stage where the deploy stopped
-		wantContinueTo string // status, then stage, where continue stopped
+		rollback       bool   // continue --rollback
+		wantContinueTo string // status, then stage, where continue stopped (a prefix)
+		wantRevision   string // the revision the service runs at the end
 	}{
-		{"stop at the hook, continue to the end", []ecstypes.DeploymentLifecycleHookStage{gate}, deploy.WaitUntilHook, "", "POST_TEST_TRAFFIC_SHIFT", "SUCCESSFUL CLEAN_UP"},
-		{"stop at a named stage, continue to the end", []ecstypes.DeploymentLifecycleHookStage{gate}, "POST_TEST_TRAFFIC_SHIFT", "", "POST_TEST_TRAFFIC_SHIFT", "SUCCESSFUL CLEAN_UP"},
+		{"stop at the hook, continue to the end", []ecstypes.DeploymentLifecycleHookStage{gate}, deploy.WaitUntilPaused, "", "POST_TEST_TRAFFIC_SHIFT", false, "SUCCESSFUL CLEAN_UP", "/api:2"},
+		{"stop at the hook by its first name, continue until completed", []ecstypes.DeploymentLifecycleHookStage{gate}, "hook", deploy.WaitUntilCompleted, "POST_TEST_TRAFFIC_SHIFT", false, "SUCCESSFUL CLEAN_UP", "/api:2"},
+		{"stop at a named stage, continue to the end", []ecstypes.DeploymentLifecycleHookStage{gate}, "POST_TEST_TRAFFIC_SHIFT", "", "POST_TEST_TRAFFIC_SHIFT", false, "SUCCESSFUL CLEAN_UP", "/api:2"},
 		{"two gates: continue stops at the next hook", []ecstypes.DeploymentLifecycleHookStage{gate, ecstypes.DeploymentLifecycleHookStagePostProductionTrafficShift},
-			deploy.WaitUntilHook, deploy.WaitUntilHook, "POST_TEST_TRAFFIC_SHIFT", "IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT"},
+			deploy.WaitUntilPaused, deploy.WaitUntilPaused, "POST_TEST_TRAFFIC_SHIFT", false, "IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT", "/api:2"},
+		{"stop at the hook, continue --rollback: ECS's rollback is success", []ecstypes.DeploymentLifecycleHookStage{gate}, deploy.WaitUntilPaused, "", "POST_TEST_TRAFFIC_SHIFT", true, "ROLLBACK_SUCCESSFUL", "/api:1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,17 +64,24 @@ func TestWaitUntilThenContinue(t *testing.T) {
 					t.Fatalf("waiting hook %q of %q, want one of %s", hook, arn, sr.ServiceDeploymentARN)
 				}
 
-				o.WaitUntil = tt.continueUntil
+				o.WaitUntil, o.ContinueRollback = tt.continueUntil, tt.rollback
 				res, err = h.run(context.Background(), deploy.Continue, o)
 				if err != nil {
 					t.Fatalf("continue: %v", err)
 				}
 				sr = res.Services[0]
-				if got := sr.Status + " " + sr.LifecycleStage; got != tt.wantContinueTo || sr.ServiceDeploymentARN == "" {
+				if got := sr.Status + " " + sr.LifecycleStage; !strings.HasPrefix(got, tt.wantContinueTo) || sr.ServiceDeploymentARN == "" {
 					t.Errorf("continue ended %q, want %q", got, tt.wantContinueTo)
 				}
-				if got := currentTaskDef(t, h); !strings.HasSuffix(got, "/api:2") {
-					t.Errorf("service runs %s", got)
+				if sr.RolledBack != tt.rollback {
+					t.Errorf("rolled back = %v, want %v", sr.RolledBack, tt.rollback)
+				}
+				if got := currentTaskDef(t, h); !strings.HasSuffix(got, tt.wantRevision) {
+					t.Errorf("service runs %s, want %s", got, tt.wantRevision)
+				}
+				released := event.Of[event.LifecycleHookReleased](h.rec.Events())
+				if want := map[bool]string{false: "CONTINUE", true: "ROLLBACK"}[tt.rollback]; len(released) == 0 || released[len(released)-1].Action != want {
+					t.Errorf("hook released %+v, want with %s", released, want)
 				}
 			})
 		})

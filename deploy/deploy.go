@@ -60,7 +60,7 @@ type Options struct {
 	DryRun             bool
 	NoRollback         bool // leave a failed deployment as it is
 	// WaitUntil stops following a service deployment, successfully, once
-	// it reaches this lifecycle stage (or, with WaitUntilHook, a lifecycle
+	// it reaches this lifecycle stage (or, with WaitUntilPaused, a lifecycle
 	// hook waiting for an action); ECS carries on with it. Deploy and
 	// Continue only; the deployments[] path cannot see stages.
 	WaitUntil string
@@ -69,7 +69,11 @@ type Options struct {
 	// which rolls it back within CancelRollbackTimeout (default
 	// DefaultCancelRollbackTimeout) on a context of its own. The run still
 	// ends as interrupted.
-	OnCancel              string
+	OnCancel string
+	// ContinueRollback makes Continue release the hook with ROLLBACK, not
+	// CONTINUE: ECS's rollback it then follows is what was asked for, so
+	// ROLLBACK_SUCCESSFUL ends the run successfully.
+	ContinueRollback      bool
 	CancelRollbackTimeout time.Duration
 	ToRevision            int // Rollback only: the revision to return to; 0 = the last service deployment's source
 	Limit                 int // History only: deployments per service; default DefaultHistoryLimit
@@ -117,6 +121,7 @@ func (o Options) withDefaults() Options {
 		o.LogLines = DefaultLogLines
 	}
 	o.Poll = o.Poll.withDefaults()
+	o.WaitUntil = canonicalWaitUntil(o.WaitUntil)
 	if o.CancelRollbackTimeout <= 0 {
 		o.CancelRollbackTimeout = DefaultCancelRollbackTimeout
 	}

@@ -61,6 +61,8 @@ type sdFollow struct {
 	releasedAt   int
 
 	gate gate // gated blue/green (gate.go)
+
+	rollbackAsked bool // `omdeploy continue --rollback` released the hook with ROLLBACK
 }
 
 // noteServiceDeployment keeps the service deployment UpdateService started.
@@ -211,6 +213,10 @@ func (sr *serviceRun) followServiceDeployment(ctx context.Context, id, prev stri
 		case last.Status == ecstypes.ServiceDeploymentStatusSuccessful:
 			sr.catchUpEvents(ctx)
 			return true, sr.verifyHealth(ctx, id, prev)
+		case last.Status == ecstypes.ServiceDeploymentStatusRollbackSuccessful && sr.sd.rollbackAsked:
+			sr.res.RolledBack = true
+			sr.warn("service deployment %s rolled back to %s, as asked (omdeploy continue --rollback)", arn, orNone(sr.res.PreviousTaskDefinition))
+			return true, nil
 		case last.Status == ecstypes.ServiceDeploymentStatusRollbackSuccessful && gated:
 			sr.res.RolledBack = true
 			return true, sr.testTrafficFailed(fmt.Sprintf(" and ECS rolled service deployment %s back to %s; production traffic never moved to it",

@@ -10,8 +10,9 @@ import (
 )
 
 const (
-	flagWaitUntil = "wait-until"
-	flagOnCancel  = "on-cancel"
+	flagWaitUntil        = "wait-until"
+	flagOnCancel         = "on-cancel"
+	flagContinueRollback = "rollback"
 )
 
 // onCancelFlag is --on-cancel of the commands that follow a deployment
@@ -26,7 +27,7 @@ func onCancelFlag() cli.Flag {
 // waitUntilFlag is deploy's and continue's --wait-until.
 func waitUntilFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagWaitUntil, EnvVars: []string{"OMDEPLOY_WAIT_UNTIL"},
-		Usage: "stop following, successfully, once the service deployment reaches lifecycle `STAGE` (or `hook`: a lifecycle hook waiting); ECS carries on. One of " +
+		Usage: "where to stop following, successfully: `UNTIL` completed (the end, the default), paused (a lifecycle hook waits) or a lifecycle stage reached; ECS carries on. One of " +
 			strings.Join(deploy.WaitUntilValues(), ", ")}
 }
 
@@ -38,10 +39,17 @@ func continueCommand(d deps) *cli.Command {
 current service deployment waits on, then follows it like deploy: to its end (health, rollback on
 failure) or to the next --wait-until gate.
 
+With --rollback the hook is released with ROLLBACK instead: ECS moves the service back to the
+source revision, and the run follows that rollback to ROLLBACK_SUCCESSFUL (exit 0: what was asked).
+
 EXAMPLES:
-   omdeploy deploy --tag v2 --service web --wait-until hook   # stops at the gate; test the green side
-   omdeploy continue --service web                          # production traffic moves; followed to the end`,
-		Flags:  append([]cli.Flag{waitUntilFlag(), onCancelFlag()}, engineFlags()...),
+   omdeploy deploy --tag v2 --service web --wait-until paused   # stops at the gate; test the green side
+   omdeploy continue --service web                              # production traffic moves; followed to the end
+   omdeploy continue --service web --rollback                   # the green side failed its test: roll back`,
+		Flags: append([]cli.Flag{waitUntilFlag(), onCancelFlag(),
+			&cli.BoolFlag{Name: flagContinueRollback, EnvVars: []string{"OMDEPLOY_CONTINUE_ROLLBACK"},
+				Usage: "release the hook with ROLLBACK, not CONTINUE, and follow ECS's rollback to its end"},
+		}, engineFlags()...),
 		Action: runPipeline(d, pipeline.Continue),
 	}, viewFlags, configFlags, awsFlags)
 }

@@ -118,6 +118,7 @@ func (env *runEnv) pipelineOptions(ctx context.Context, c *cli.Context) pipeline
 			NoRollback:         c.Bool(flagNoRollback),
 			ToRevision:         c.Int(flagToRevision),
 			WaitUntil:          c.String(flagWaitUntil),
+			ContinueRollback:   c.Bool(flagContinueRollback),
 			OnCancel:           c.String(flagOnCancel),
 			Parallel:           c.Int(flagParallel),
 			Poll:               deploy.PollPolicy{Interval: c.Duration(flagPollInterval), Max: c.Duration(flagPollMax)},

@@ -271,7 +271,7 @@ func Closing(opts Options, err error) string {
 		cmd += " --wait-until " + sc.WaitUntil
 	}
 	line := fmt.Sprintf("That was the simulator. For real: `omdeploy init` writes omdeploy.yaml for your cluster, then `%s` runs the same pipeline against AWS.", cmd)
-	if sc.WaitUntil == deploy.WaitUntilHook {
+	if sc.WaitUntil == deploy.WaitUntilPaused {
 		line += fmt.Sprintf(" There, once the green side checks out on the test listener, `omdeploy continue%s` releases the hook and follows the rest to SUCCESSFUL.", services)
 	}
 	if sc.Name == DefaultScenario {

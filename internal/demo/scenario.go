@@ -157,9 +157,9 @@ var scenarios = []Scenario{
 	},
 	{
 		Name: "paused-hook",
-		Summary: "web deploys BLUE_GREEN with a PAUSE hook after the test traffic shift; the deploy runs with --wait-until hook, " +
+		Summary: "web deploys BLUE_GREEN with a PAUSE hook after the test traffic shift; the deploy runs with --wait-until paused, " +
 			"stops there with exit 0 while production still goes to blue, and prints the `omdeploy continue` that moves it on",
-		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", WaitUntil: deploy.WaitUntilHook, Pace: sdPace,
+		Exit: failure.ExitOK, Services: []string{"web"}, Tag: "v2", WaitUntil: deploy.WaitUntilPaused, Pace: sdPace,
 		account: func(s *sim.Sim) {
 			s.SetStrategy(sim.DemoCluster, "web", sim.Strategy{Kind: ecstypes.DeploymentStrategyBlueGreen, BakeTime: bakeTime, StageTime: stageTime,
 				PauseAt: []ecstypes.DeploymentLifecycleHookStage{ecstypes.DeploymentLifecycleHookStagePostTestTrafficShift}})
