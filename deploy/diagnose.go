@@ -40,15 +40,20 @@ func (sr *serviceRun) diagnose(ctx context.Context, id string) diagnosis {
 	if err != nil {
 		notes = append(notes, fmt.Sprintf("could not read the stopped tasks: %v", err))
 	}
+	scaled := 0
 	for _, t := range tasks {
 		st := sr.explainTask(ctx, t)
 		d.event.Tasks = append(d.event.Tasks, st)
+		if scaledIn(t) {
+			scaled++
+			continue // stopped on purpose: it explains nothing
+		}
 		if d.runbookID == "" && st.RunbookID != "" {
 			d.runbookID, d.cause = st.RunbookID, taskCause(st)
 		}
-	}
-	if d.cause == "" && len(d.event.Tasks) > 0 {
-		d.cause = taskCause(d.event.Tasks[0])
+		if d.cause == "" {
+			d.cause = taskCause(st)
+		}
 	}
 	if msg := sr.seen.placementFailure(); msg != "" && d.runbookID == "" {
 		d.runbookID, d.cause = runbook.RolloutCapacity, msg
@@ -57,6 +62,9 @@ func (sr *serviceRun) diagnose(ctx context.Context, id string) diagnosis {
 	switch {
 	case total > 0:
 		fmt.Fprintf(&b, "%d task(s) of deployment %s stopped", total, id)
+		if scaled == len(tasks) {
+			fmt.Fprintf(&b, "; the latest %d were scaled in by ECS (a rollback or a newer deployment), not failed", scaled)
+		}
 		if d.cause != "" {
 			fmt.Fprintf(&b, "; latest: %s", d.cause)
 		}
@@ -84,8 +92,26 @@ func (sr *serviceRun) stoppedTasks(ctx context.Context, id string) ([]ecstypes.T
 	if err != nil {
 		return nil, total, err
 	}
-	slices.SortFunc(tasks, func(a, b ecstypes.Task) int { return aws.ToTime(b.StoppedAt).Compare(aws.ToTime(a.StoppedAt)) })
+	// Tasks that failed first: those ECS scaled in when it rolled the
+	// deployment back stopped last, and say nothing of why.
+	slices.SortFunc(tasks, func(a, b ecstypes.Task) int {
+		if sa, sb := scaledIn(a), scaledIn(b); sa != sb {
+			if sa {
+				return 1
+			}
+			return -1
+		}
+		return aws.ToTime(b.StoppedAt).Compare(aws.ToTime(a.StoppedAt))
+	})
 	return tasks[:min(len(tasks), diagnosedTasks)], total, nil
+}
+
+// scaledIn says whether ECS stopped t on purpose, scaling its deployment in
+// (its own rollback, or a newer deployment taking over), rather than
+// because it failed: its stop reason and logs explain no failure.
+func scaledIn(t ecstypes.Task) bool {
+	return t.StopCode == ecstypes.TaskStopCodeServiceSchedulerInitiated &&
+		strings.HasPrefix(aws.ToString(t.StoppedReason), "Scaling activity initiated by")
 }
 
 // explainTask lists a stopped task's containers, with the last log lines of
@@ -101,7 +127,7 @@ func (sr *serviceRun) explainTask(ctx context.Context, t ecstypes.Task) event.St
 	for _, c := range t.Containers {
 		sc := event.StoppedContainer{Name: aws.ToString(c.Name), ExitCode: c.ExitCode, Reason: aws.ToString(c.Reason)}
 		reasons = append(reasons, sc.Reason)
-		if c.ExitCode != nil { // it ran: its logs may say why it stopped
+		if c.ExitCode != nil && !scaledIn(t) { // it ran and failed: its logs may say why
 			if tdErr != nil {
 				sc.LogError = fmt.Sprintf("log configuration unknown: %v", tdErr)
 			} else if def, ok := containerDef(td, sc.Name); ok && (*c.ExitCode != 0 || aws.ToBool(def.Essential)) {

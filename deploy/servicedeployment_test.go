@@ -33,16 +33,17 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 		rollout  *sim.Rollout
 		setup    func(h *harness)
 
-		wantExit       int
-		wantErrIs      error
-		wantRunbook    string
-		wantInError    []string
-		wantStatus     string
-		wantAlarms     []string
-		wantRolledBack bool
-		wantUpdates    int
-		wantFinalRev   string
-		wantProgress   []string // substrings of the progress seen, in order
+		wantExit           int
+		wantErrIs          error
+		wantRunbook        string
+		wantInError        []string
+		wantNotInDiagnosis []string // in neither the error nor the diagnosis
+		wantStatus         string
+		wantAlarms         []string
+		wantRolledBack     bool
+		wantUpdates        int
+		wantFinalRev       string
+		wantProgress       []string // substrings of the progress seen, in order
 	}{
 		{
 			name: "rolling succeeds", spec: sim.ServiceSpec{Desired: 2},
@@ -114,7 +115,9 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 			rollout:  ptr(sim.Healthy().AlarmAfter("api-5xx", 2*time.Minute)),
 			wantExit: failure.ExitRollout, wantErrIs: deploy.ErrRolloutFailed, wantRunbook: runbook.RolloutAlarm,
 			wantInError: []string{"rolled back by ECS", "CloudWatch alarm api-5xx"},
-			wantStatus:  "ROLLBACK_SUCCESSFUL", wantAlarms: []string{"api-5xx"}, wantRolledBack: true, wantUpdates: 1, wantFinalRev: "api:1",
+			// The tasks ECS's rollback scaled in did not fail: no cause, no log silence.
+			wantNotInDiagnosis: []string{"Scaling activity", "log-silence"},
+			wantStatus:         "ROLLBACK_SUCCESSFUL", wantAlarms: []string{"api-5xx"}, wantRolledBack: true, wantUpdates: 1, wantFinalRev: "api:1",
 			wantProgress: []string{"alarms api-5xx,api-p99", "prod=10%", "FIRED api-5xx", "ROLLBACK_SUCCESSFUL"},
 		},
 		{
@@ -169,6 +172,16 @@ func TestServiceDeploymentScenarios(t *testing.T) {
 				for _, s := range tt.wantInError {
 					if err == nil || !strings.Contains(err.Error(), s) {
 						t.Errorf("error does not contain %q:\n%v", s, err)
+					}
+				}
+				for _, s := range tt.wantNotInDiagnosis {
+					for _, d := range event.Of[event.Diagnosis](h.rec.Events()) {
+						if strings.Contains(d.Summary, s) {
+							t.Errorf("diagnosis says %q: %s", s, d.Summary)
+						}
+					}
+					if err != nil && strings.Contains(err.Error(), s) {
+						t.Errorf("error says %q: %v", s, err)
 					}
 				}
 				sr := res.Services[0]
