@@ -190,6 +190,8 @@ func TestRollbackUndoesTheLastServiceDeployment(t *testing.T) {
 		starts := event.Of[event.RollbackStarted](h.rec.Events())
 		if len(starts) == 0 || !strings.Contains(starts[len(starts)-1].Undoes, ":service-deployment/") {
 			t.Errorf("rollback started %+v, want it to name the service deployment it undoes", starts)
+		} else if got := res.Services[0].UndoneServiceDeployment; got != starts[len(starts)-1].Undoes {
+			t.Errorf("result undone_service_deployment %q, want %q", got, starts[len(starts)-1].Undoes)
 		}
 		// Rolled back once more, it undoes the rollback: to 7 again.
 		if _, err := h.run(context.Background(), deploy.Rollback, h.opts(svc)); err != nil {

@@ -61,7 +61,7 @@ func (sr *serviceRun) undoTarget(sd ecstypes.ServiceDeployment, tds map[string]s
 		return "", true, &revisionChoiceError{current: true, msg: fmt.Sprintf(
 			"the last service deployment of %s, %s (%s), came from %s and %s", sr.s.Service, arn, sd.Status, to, why)}
 	}
-	sr.undoes = arn
+	sr.undoes, sr.res.UndoneServiceDeployment = arn, arn
 	return to, true, nil
 }
 

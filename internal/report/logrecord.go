@@ -150,8 +150,11 @@ func eventRecord(e event.Event, cat catalogue) (slog.Level, string, string, []sl
 	case event.Diagnosis:
 		return slog.LevelError, "diagnosis", "diagnosis", append(service(e.Service), slog.String(KeyMessage, e.Summary), slog.Any(KeyTasks, taskRecords(e.Tasks)))
 	case event.RollbackStarted:
-		return slog.LevelWarn, "rollback started", "rollback_started", append(service(e.Service),
-			slog.String(KeyTaskDef, e.To), slog.String(KeyPreviousDef, e.From))
+		attrs := append(service(e.Service), slog.String(KeyTaskDef, e.To), slog.String(KeyPreviousDef, e.From))
+		if e.Undoes != "" {
+			attrs = append(attrs, slog.String(KeyUndoes, e.Undoes))
+		}
+		return slog.LevelWarn, "rollback started", "rollback_started", attrs
 	case event.HealthAttempt:
 		attrs := append(service(e.Service), slog.String(KeyURL, e.URL), slog.Int(KeyAttempt, e.Attempt),
 			slog.Int(KeyStatusCode, e.StatusCode), slog.String(KeyRequestID, e.RequestID), slog.Int64(KeyDurationMS, e.Duration.Milliseconds()))

@@ -14,16 +14,18 @@ import (
 // Log keys of ServiceDeploymentProgress records.
 const (
 	KeyServiceDeployment = "service_deployment_arn"
-	KeyStrategy          = "strategy"
-	KeyLifecycleStage    = "lifecycle_stage"
-	KeyProductionWeight  = "production_weight"
-	KeyTestWeight        = "test_weight"
-	KeyBakeTimeLeftMS    = "bake_time_left_ms"
-	KeyBreakerFailures   = "breaker_failures"
-	KeyBreakerThreshold  = "breaker_threshold"
-	KeyAlarms            = "alarms"
-	KeyTriggeredAlarms   = "triggered_alarms"
-	KeyHooks             = "hooks"
+	// KeyUndoes names the service deployment `omdeploy rollback` undoes.
+	KeyUndoes           = "undoes_service_deployment"
+	KeyStrategy         = "strategy"
+	KeyLifecycleStage   = "lifecycle_stage"
+	KeyProductionWeight = "production_weight"
+	KeyTestWeight       = "test_weight"
+	KeyBakeTimeLeftMS   = "bake_time_left_ms"
+	KeyBreakerFailures  = "breaker_failures"
+	KeyBreakerThreshold = "breaker_threshold"
+	KeyAlarms           = "alarms"
+	KeyTriggeredAlarms  = "triggered_alarms"
+	KeyHooks            = "hooks"
 )
 
 // sdProgressText is one line about a service deployment's progress, the

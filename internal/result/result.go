@@ -143,6 +143,9 @@ type Service struct {
 	// revision (omdeploy's or ECS's circuit breaker's), so an interrupted
 	// run still says which deployment to follow.
 	RollbackDeploymentID string `json:"rollback_deployment_id,omitempty"`
+	// UndoneServiceDeployment is the service deployment `omdeploy rollback`
+	// undid, going back to its source revision.
+	UndoneServiceDeployment string `json:"undone_service_deployment,omitempty"`
 	// RunbookID is the runbook entry of the failure, when one matched.
 	RunbookID string `json:"runbook_id,omitempty"`
 	// Diagnosis explains a failed deployment: its stopped tasks, exit codes
