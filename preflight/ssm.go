@@ -122,7 +122,9 @@ func (s *serviceFacts) checkParameters(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
 		return skip("%s", why)
 	}
-	td := s.taskDef.get(ctx)
+	// The references the revision to register holds: a task definition
+	// file may add one the running revision lacks.
+	td := s.next.get(ctx)
 	if td.taskDef == nil {
 		return skip("task definition unknown: %s", td.why)
 	}
