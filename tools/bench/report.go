@@ -31,6 +31,7 @@ type Report struct {
 	LongLatency Latency   // simulated time, rollouts of minutes
 	SimCalls    []CallCount
 	MotoCalls   *MotoCalls // nil: no moto
+	MotoRuns    []MotoRuns // full deploy, --skip-preflight and the aws CLI on moto
 	Scale       []ScaleRow
 	Health      HealthLatency
 	Binary      *BinaryResult // nil: not measured
@@ -100,6 +101,7 @@ func (r Report) rows() []row {
 			others:   othersLatency,
 		})
 	}
+	rows = append(rows, r.motoRows()...)
 	if len(r.Scale) > 0 {
 		var parts []string
 		ok := true
@@ -245,6 +247,8 @@ func (r Report) Markdown() string {
 		fmt.Fprintf(&b, "\nThe built binary deploying %d moto services (preflight included), through the same proxy: %s; %d calls in all.\n",
 			d.Services, actions(d.Calls), total(d.Calls))
 	}
+
+	r.writeMotoRuns(&b)
 
 	b.WriteString("\n## 3. Scale\n\n")
 	b.WriteString("N services of one simulated cluster, each rolling out two tasks in three steps of the simulator's default 2.5 s, deployed in one `deploy.Deploy` with the " +
