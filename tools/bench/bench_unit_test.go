@@ -50,11 +50,11 @@ func TestGroupPolls(t *testing.T) {
 	// Three polls of two, one and two calls, a second apart, then two
 	// polls of one call two seconds apart.
 	calls := []describeCall{
-		{at(0), 10}, {at(1), 3},
-		{at(1000), 10},
-		{at(2000), 10}, {at(2002), 3},
-		{at(4000), 10},
-		{at(6000), 10},
+		{at: at(0), services: 10}, {at: at(1), services: 3},
+		{at: at(1000), services: 10},
+		{at: at(2000), services: 10}, {at: at(2002), services: 3},
+		{at: at(4000), services: 10},
+		{at: at(6000), services: 10},
 	}
 	p := groupPolls(calls)
 	if p.Polls != 5 || p.Calls != 7 || p.MaxCallsPerPoll != 2 || p.MaxPerCall != 10 {

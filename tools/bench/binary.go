@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/omdeploy/omdeploy/internal/motoenv"
 )
 
 // BinaryResult is what the built binary costs.
@@ -25,6 +22,7 @@ type BinaryResult struct {
 // BinaryDeploy is one run of the binary deploying many moto services.
 type BinaryDeploy struct {
 	Services int
+	Clusters int      // the services are spread over
 	Args     []string // after the binary's name; endpoint and config paths elided
 	Exit     int
 	Wall     time.Duration
@@ -33,11 +31,12 @@ type BinaryDeploy struct {
 }
 
 // Binary measures bin: its size, `version` start-up over runs, and, when
-// motoURL is set, a deploy of services moto services (one task each, so
-// they complete at once) through a counting proxy. Every run goes through
+// motoURL is set, a deploy of services moto services spread over clusters
+// clusters (one task each, so they complete at once) through a counting
+// proxy. Every run goes through
 // rusage, the omdeploy-rusage command, which measures wall time and peak
 // RSS from outside.
-func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, services int) (BinaryResult, error) {
+func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, services, clusters int) (BinaryResult, error) {
 	var res BinaryResult
 	st, err := os.Stat(bin)
 	if err != nil {
@@ -61,28 +60,19 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 	if motoURL == "" {
 		return res, nil
 	}
-	res.Deploy, err = binaryDeploy(ctx, r, motoURL, services)
+	res.Deploy, err = binaryDeploy(ctx, r, motoURL, services, max(clusters, 1))
 	return res, err
 }
 
-func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryDeploy, error) {
-	d := BinaryDeploy{Services: n}
-	f, err := newMotoFixture(ctx, motoenv.Clients(motoURL), n)
-	if err != nil {
-		return d, err
-	}
+func binaryDeploy(ctx context.Context, r runner, motoURL string, services, clusters int) (BinaryDeploy, error) {
+	d := BinaryDeploy{Services: services, Clusters: clusters}
 	dir, err := os.MkdirTemp("", "omdeploy-bench-")
 	if err != nil {
 		return d, err
 	}
 	defer os.RemoveAll(dir)
-	var cfg strings.Builder
-	cfg.WriteString("region: us-east-1\nservices:\n")
-	for _, s := range f.services {
-		fmt.Fprintf(&cfg, "  - name: %s\n    cluster: %s\n    service: %s\n    container: app\n    wait_timeout: 2m\n", s, f.cluster, s)
-	}
-	path := filepath.Join(dir, "omdeploy.yaml")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+	a, err := newMotoAccount(ctx, motoURL, dir, clusters, services/clusters)
+	if err != nil {
 		return d, err
 	}
 	p, err := StartProxy(motoURL)
@@ -91,8 +81,7 @@ func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryD
 	}
 	defer p.Close()
 	d.Args = []string{"deploy", "--config", "omdeploy.yaml", "--endpoint-url", "PROXY", "--image", "repo/app:v2", "--output", "json"}
-	args := []string{"deploy", "--config", path, "--endpoint-url", p.URL, "--image", "repo/app:v2", "--output", "json"}
-	m, err := r.run(ctx, args...)
+	m, err := r.run(ctx, a.deployArgs(p.URL, "repo/app:v2")...)
 	d.Calls = p.Counts()
 	if err != nil {
 		return d, err

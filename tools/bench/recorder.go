@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -24,6 +25,7 @@ type recorder struct {
 
 type describeCall struct {
 	at       time.Time
+	cluster  string
 	services int
 }
 
@@ -31,7 +33,7 @@ var _ deploy.ECSAPI = (*recorder)(nil)
 
 func (r *recorder) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	r.mu.Lock()
-	r.describes = append(r.describes, describeCall{at: r.clk.Now(), services: len(in.Services)})
+	r.describes = append(r.describes, describeCall{at: r.clk.Now(), cluster: aws.ToString(in.Cluster), services: len(in.Services)})
 	r.mu.Unlock()
 	return r.ECSAPI.DescribeServices(ctx, in, optFns...)
 }
@@ -55,6 +57,9 @@ type Polls struct {
 	Calls           int
 	MaxCallsPerPoll int
 	MaxPerCall      int // services named by the fullest call
+	// MaxCallsPerClusterPoll is the most calls one cluster's poll made:
+	// each cluster's calls grouped into polls on their own.
+	MaxCallsPerClusterPoll int
 
 	starts []time.Time // of each poll
 	calls  []int       // of each poll
@@ -98,7 +103,16 @@ func (p Polls) CallsPerSecondAfter(after time.Duration) float64 {
 func (r *recorder) polls() Polls {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return groupPolls(r.describes[r.updated:])
+	calls := r.describes[r.updated:]
+	p := groupPolls(calls)
+	byCluster := map[string][]describeCall{}
+	for _, c := range calls {
+		byCluster[c.cluster] = append(byCluster[c.cluster], c)
+	}
+	for _, cc := range byCluster {
+		p.MaxCallsPerClusterPoll = max(p.MaxCallsPerClusterPoll, groupPolls(cc).MaxCallsPerPoll)
+	}
+	return p
 }
 
 // groupPolls groups calls into polls: calls less than pollGap apart belong

@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	command := fs.String("command", "make bench", "command that ran this, for the report")
 	only := fs.String("only", "", "run only the steps whose names contain `TEXT` (the report then lacks the others)")
 	motoRuns := fs.Int("moto-runs", 9, "omdeploy runs of each kind per size in the moto comparison (full, --skip-preflight)")
+	rssServices := fs.Int("rss-services", 200, "services the binary deploys on moto for its peak RSS")
+	rssClusters := fs.Int("rss-clusters", 10, "clusters those services are spread over")
 	cliRuns := fs.Int("cli-runs", 3, "aws CLI runs per size in the moto comparison")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -145,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				r.Skipped = append(r.Skipped, fmt.Sprintf("the binary: %s does not exist (make build).", *bin))
 				return nil
 			}
-			b, err := bench.Binary(ctx, *bin, *rusage, *runs, *moto, 20)
+			b, err := bench.Binary(ctx, *bin, *rusage, *runs, *moto, *rssServices, *rssClusters)
 			r.Binary = &b
 			return err
 		}},
