@@ -164,6 +164,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(*out, []byte(r.Markdown()), 0o644); err != nil {
 		return err
 	}
+	fmt.Fprint(stdout, r.Targets())
+	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, r.Summary())
 	fmt.Fprintf(stdout, "\nwrote %s in %s\n", *out, r.Took.Round(time.Second))
 	return nil
