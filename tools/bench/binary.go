@@ -15,6 +15,7 @@ import (
 type BinaryResult struct {
 	Size       int64
 	Version    Stats // wall time of `omdeploy version`
+	VersionCPU Stats // its CPU time (user and system): steadier than wall time on a shared machine
 	VersionRSS int64 // peak RSS in bytes, the highest over the runs
 	Deploy     BinaryDeploy
 }
@@ -44,7 +45,7 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 	}
 	res.Size = st.Size()
 	r := runner{bin: bin, rusage: rusage}
-	walls := make([]time.Duration, 0, runs)
+	walls, cpus := make([]time.Duration, 0, runs), make([]time.Duration, 0, runs)
 	for range max(runs, 1) {
 		m, err := r.run(ctx, "version")
 		if err != nil {
@@ -54,9 +55,10 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 			return res, fmt.Errorf("omdeploy version: exit %d:\n%s", m.Exit, m.stderr)
 		}
 		walls = append(walls, m.wall())
+		cpus = append(cpus, time.Duration(m.CPUNS))
 		res.VersionRSS = max(res.VersionRSS, m.MaxRSSBytes)
 	}
-	res.Version = summarize(walls)
+	res.Version, res.VersionCPU = summarize(walls), summarize(cpus)
 	if motoURL == "" {
 		return res, nil
 	}
@@ -99,6 +101,7 @@ type runner struct{ bin, rusage string }
 // measured is one run: the rusage command's result and the binary's stderr.
 type measured struct {
 	WallNS      int64 `json:"wall_ns"`
+	CPUNS       int64 `json:"cpu_ns"`
 	MaxRSSBytes int64 `json:"max_rss_bytes"`
 	Exit        int   `json:"exit"`
 	stderr      string

@@ -305,8 +305,8 @@ func (r Report) Markdown() string {
 		b.WriteString("Each run goes through `omdeploy-rusage` (tools/omdeploy-rusage), a small process that starts the binary, times it from " +
 			"fork to exit and reads its peak RSS from `wait4`'s rusage; started by the driver itself, the binary's `ru_maxrss` would " +
 			"include the driver's own memory.\n\n")
-		fmt.Fprintf(&b, "- `omdeploy version`, %d runs: min %s, median %s, p95 %s, max %s; peak RSS %s.\n",
-			bin.Version.N, ms(bin.Version.Min), ms(bin.Version.Median), ms(bin.Version.P95), ms(bin.Version.Max), mb(bin.VersionRSS))
+		fmt.Fprintf(&b, "- `omdeploy version`, %d runs: min %s, median %s, p95 %s, max %s; CPU time (user and system) median %s; peak RSS %s.\n",
+			bin.Version.N, ms(bin.Version.Min), ms(bin.Version.Median), ms(bin.Version.P95), ms(bin.Version.Max), ms(bin.VersionCPU.Median), mb(bin.VersionRSS))
 		if d := bin.Deploy; d.Services > 0 {
 			fmt.Fprintf(&b, "- `omdeploy %s` (preflight included) against moto with %d services of one task each in %d clusters "+
 				"(they complete at once; the real binary, no demo or bench path): peak RSS %s; wall %s; exit %d.\n",
