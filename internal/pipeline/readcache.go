@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -314,6 +315,11 @@ func (c *readCache) describeTaskDefinition(ctx context.Context, in *ecs.Describe
 		})
 	})
 	if err != nil {
+		if ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			// Another stage's context ended the shared read (preflight's
+			// budget); this caller asks ECS itself.
+			return nil, false, nil
+		}
 		return nil, true, err
 	}
 	cp := *out

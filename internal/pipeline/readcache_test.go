@@ -401,3 +401,57 @@ func hasAll(t reflect.Type, methods []string) bool {
 	}
 	return true
 }
+
+// A shared read that another caller's context ended does not fail a
+// caller waiting for it whose context is live: it asks ECS itself.
+func TestReadCacheOtherCallersContext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		f := newCountingECS()
+		g := &gatedECS{countingECS: f, gate: make(chan struct{}), entered: make(chan struct{})}
+		o := Options{Services: servicesOf("a", 1), AWS: AWS{ECS: g, Preflight: &preflight.AWSAPIs{ECS: g}}}
+		o, _ = o.sharingReads()
+		in := &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("app:3")}
+		ctx, cancel := context.WithCancel(t.Context())
+		first, second := make(chan error, 1), make(chan error, 1)
+		go func() {
+			_, err := o.AWS.Preflight.ECS.DescribeTaskDefinition(ctx, in)
+			first <- err
+		}()
+		<-g.entered
+		go func() {
+			_, err := o.AWS.ECS.DescribeTaskDefinition(t.Context(), in)
+			second <- err
+		}()
+		synctest.Wait() // the second caller waits for the first's read
+		cancel()
+		close(g.gate)
+		if err := <-first; !errors.Is(err, context.Canceled) {
+			t.Fatalf("first caller: %v, want its own cancellation", err)
+		}
+		if err := <-second; err != nil {
+			t.Fatalf("second caller: %v, want an answer", err)
+		}
+	})
+}
+
+// gatedECS holds DescribeTaskDefinition until gate closes, then answers
+// with the caller's context error if it ended.
+type gatedECS struct {
+	*countingECS
+	gate    chan struct{}
+	once    sync.Once
+	entered chan struct{}
+}
+
+func (g *gatedECS) DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	first := false
+	g.once.Do(func() { first = true; close(g.entered) })
+	if first {
+		<-g.gate
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return g.countingECS.DescribeTaskDefinition(ctx, in, optFns...)
+}
