@@ -56,7 +56,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if cfg.Region != "" && !regionShape.MatchString(cfg.Region) {
+		if cfg.Region != "" && !regionShape().MatchString(cfg.Region) {
 			t.Fatalf("accepted region %q", cfg.Region)
 		}
 		targets := map[[2]string]bool{}
@@ -67,7 +67,7 @@ func FuzzParse(f *testing.F) {
 			if s.Name == "" || s.Cluster == "" || s.Service == "" || s.WaitTimeout <= 0 || s.Line <= 0 {
 				t.Fatalf("accepted an incomplete service: %+v", s)
 			}
-			if !clusterShape.MatchString(s.Cluster) || !serviceShape.MatchString(s.Service) || (s.Container != "" && !containerShape.MatchString(s.Container)) {
+			if !clusterShape().MatchString(s.Cluster) || !serviceShape().MatchString(s.Service) || (s.Container != "" && !containerShape().MatchString(s.Container)) {
 				t.Fatalf("accepted a name AWS would refuse: %+v", s)
 			}
 			if _, _, bad := hiddenChar(s.Name); bad {

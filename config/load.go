@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -613,29 +614,37 @@ func charClass(r rune) string {
 
 // Shapes of the names AWS accepts. Checking them here turns a region like
 // "us east 1; rm -rf /" into a config error at its line, instead of an
-// AWS error (or worse, a shell's) later.
+// AWS error (or worse, a shell's) later. Each is compiled on first use
+// (shapeOf): a bounded repeat such as {1,255} compiles to a large program,
+// which a command that reads no config (`omdeploy version`) should not pay
+// for at start-up.
 var (
-	regionShape    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
-	clusterShape   = regexp.MustCompile(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/` + ecsNameShape + `)$`)
-	serviceShape   = regexp.MustCompile(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service/(` + ecsNameShape + `/)?` + ecsNameShape + `)$`)
-	containerShape = regexp.MustCompile(`^` + ecsNameShape + `$`)
+	regionShape    = shapeOf(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
+	clusterShape   = shapeOf(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/` + ecsNameShape + `)$`)
+	serviceShape   = shapeOf(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service/(` + ecsNameShape + `/)?` + ecsNameShape + `)$`)
+	containerShape = shapeOf(`^` + ecsNameShape + `$`)
 	// SSM parameter names and ARNs; preflight also takes Secrets Manager
 	// ARNs here, as a task definition's secrets do.
-	parameterShape = regexp.MustCompile(`^([A-Za-z0-9_./-]+|arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]*:\d{12}:[A-Za-z0-9_./:+=@-]+)$`)
+	parameterShape = shapeOf(`^([A-Za-z0-9_./-]+|arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]*:\d{12}:[A-Za-z0-9_./:+=@-]+)$`)
 )
+
+// shapeOf compiles pattern once, when the shape is first used.
+func shapeOf(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // ecsNameShape is what ECS allows in cluster, service and container names.
 const ecsNameShape = `[A-Za-z0-9_-]{1,255}`
 
 // shapedInto is strInto for a value that must match shape; expect says
 // what was expected in the message.
-func (p *parser) shapedInto(dst *string, key string, shape *regexp.Regexp, expect string) func(*yaml.Node) error {
+func (p *parser) shapedInto(dst *string, key string, shape func() *regexp.Regexp, expect string) func(*yaml.Node) error {
 	into := p.strInto(dst, key)
 	return func(n *yaml.Node) error {
 		if err := into(n); err != nil {
 			return err
 		}
-		if !shape.MatchString(*dst) {
+		if !shape().MatchString(*dst) {
 			return p.errorf(n, "%s: %s is not %s", key, p.show(*dst), expect)
 		}
 		return nil
@@ -657,7 +666,7 @@ func (p *parser) strInto(dst *string, key string) func(*yaml.Node) error {
 }
 
 // strListInto reads a list of strings; with a shape, each must match it.
-func (p *parser) strListInto(dst *[]string, key string, shape *regexp.Regexp, expect string) func(*yaml.Node) error {
+func (p *parser) strListInto(dst *[]string, key string, shape func() *regexp.Regexp, expect string) func(*yaml.Node) error {
 	return func(n *yaml.Node) error {
 		if n.Kind != yaml.SequenceNode {
 			return p.errorf(n, "%s: expected a list of strings, got %s", key, kindName(n))
@@ -668,7 +677,7 @@ func (p *parser) strListInto(dst *[]string, key string, shape *regexp.Regexp, ex
 			if err != nil {
 				return err
 			}
-			if shape != nil && !shape.MatchString(s) {
+			if shape != nil && !shape().MatchString(s) {
 				return p.errorf(item, "%s: %s is not %s", key, p.show(s), expect)
 			}
 			out = append(out, s)

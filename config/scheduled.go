@@ -1,8 +1,6 @@
 package config
 
 import (
-	"regexp"
-
 	"gopkg.in/yaml.v3"
 )
 
@@ -19,8 +17,8 @@ type ScheduledRule struct {
 // The shapes EventBridge accepts for a rule name and an event bus name or
 // ARN.
 var (
-	ruleShape     = regexp.MustCompile(`^[.\-_A-Za-z0-9]{1,64}$`)
-	eventBusShape = regexp.MustCompile(`^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/.\-_A-Za-z0-9]{1,256}$`)
+	ruleShape     = shapeOf(`^[.\-_A-Za-z0-9]{1,64}$`)
+	eventBusShape = shapeOf(`^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/.\-_A-Za-z0-9]{1,256}$`)
 )
 
 // scheduled parses `scheduled:`: rule names, or {rule, event_bus} for a

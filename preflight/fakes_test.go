@@ -132,6 +132,7 @@ type world struct {
 	mu        sync.Mutex
 	ssmCalls  []ssmCall
 	simInputs []*iam.SimulatePrincipalPolicyInput
+	logCalls  int // DescribeLogGroups
 }
 
 type ssmCall struct {
@@ -255,6 +256,9 @@ func (w *world) apis() *AWSAPIs {
 		SecretsIn: w.art.secretsIn,
 		LogsIn: func(region string) LogsAPI {
 			return &fakeLogs{DescribeLogGroupsFunc: func(_ context.Context, in *cloudwatchlogs.DescribeLogGroupsInput) (*cloudwatchlogs.DescribeLogGroupsOutput, error) {
+				w.mu.Lock()
+				w.logCalls++
+				w.mu.Unlock()
 				out := &cloudwatchlogs.DescribeLogGroupsOutput{}
 				for _, g := range w.logGroups[region] {
 					if strings.HasPrefix(g, aws.ToString(in.LogGroupNamePrefix)) {

@@ -127,21 +127,66 @@ func (r *runner) checkConfigPermissions(ctx context.Context) Check {
 	if params := parameterARNs(r.opts.Config.SSMParameters, id, r.aws.Region); len(params) > 0 {
 		perms = append(perms, permission{"ssm:GetParameters", params})
 	}
-	return r.simulate(ctx, perms, nil, "the config's iam_actions and ssm_parameters", "")
+	p := r.caller.get(ctx)
+	if p.skip != "" {
+		return skip("%s", p.skip)
+	}
+	return judge(p, perms, r.simulateAll(ctx, p.arn, perms, nil), "the config's iam_actions and ssm_parameters", "")
 }
 
 // checkPermissions simulates every call a deploy of this service makes, on
-// the service's real resources.
+// the service's real resources. The simulation is shared by the services
+// of the cluster (see simulateCluster): one call asks about all of them.
 func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
 		return skip("%s", why)
 	}
+	p := s.r.caller.get(ctx)
+	if p.skip != "" {
+		return skip("%s", p.skip)
+	}
+	perms, note := s.permissions(ctx)
+	return judge(p, perms, s.sim.get(ctx), "service "+s.svc.Service+"'s resources", note)
+}
+
+// simulateCluster simulates, in one simulation for the principal, what the
+// deploy of every service of one cluster needs: the union of their actions
+// on the union of their resources. Each service's check then reads the
+// verdicts of its own action–resource pairs only. The cluster is the unit
+// because the simulation's context (ecs:cluster) is the cluster's.
+func simulateCluster(services []*serviceFacts) func(context.Context) simAnswer {
+	return func(ctx context.Context) simAnswer {
+		r := services[0].r
+		p := r.caller.get(ctx)
+		if p.skip != "" {
+			return simAnswer{}
+		}
+		var all []permission
+		for _, s := range services {
+			perms, _ := s.permissions(ctx)
+			all = append(all, perms...)
+		}
+		return r.simulateAll(ctx, p.arn, all, services[0].simContext(ctx))
+	}
+}
+
+// simContext is the simulation's context for the service's cluster.
+func (s *serviceFacts) simContext(ctx context.Context) []iamtypes.ContextEntry {
 	id := s.r.ident.get(ctx)
-	region := s.r.region()
-	clusterARN := arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: "cluster/" + s.svc.Cluster}.String()
+	clusterARN := arn.ARN{Partition: id.partition, Service: "ecs", Region: s.r.region(), AccountID: id.account, Resource: "cluster/" + s.svc.Cluster}.String()
 	if c := s.cluster.get(ctx).cluster; c != nil && c.ClusterArn != nil {
 		clusterARN = aws.ToString(c.ClusterArn)
 	}
+	return []iamtypes.ContextEntry{{
+		ContextKeyName: aws.String("ecs:cluster"), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{clusterARN},
+	}}
+}
+
+// permissions lists every call a deploy of this service makes, on the
+// service's real resources, with a note on what could not be listed.
+func (s *serviceFacts) permissions(ctx context.Context) ([]permission, string) {
+	id := s.r.ident.get(ctx)
+	region := s.r.region()
 	serviceARN := arn.ARN{Partition: id.partition, Service: "ecs", Region: region, AccountID: id.account, Resource: "service/" + s.svc.Cluster + "/" + s.svc.Service}.String()
 	if v := s.service.get(ctx).service; v != nil && v.ServiceArn != nil {
 		serviceARN = aws.ToString(v.ServiceArn)
@@ -217,10 +262,7 @@ func (s *serviceFacts) checkPermissions(ctx context.Context) Check {
 			perms = append(perms, permission{"logs:GetLogEvents", streams})
 		}
 	}
-	ctxEntries := []iamtypes.ContextEntry{{
-		ContextKeyName: aws.String("ecs:cluster"), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{clusterARN},
-	}}
-	return s.r.simulate(ctx, perms, ctxEntries, "service "+s.svc.Service+"'s resources", note)
+	return perms, note
 }
 
 // parameterARNs names the SSM parameters as IAM sees them: a plain name
@@ -239,27 +281,94 @@ func parameterARNs(values []string, id identity, region string) []string {
 	return out
 }
 
-// simulate asks IAM whether the caller may perform perms. Anything short of
-// an answer (simulation denied, unsupported, unknown principal) is a skip
-// with the reason: never a pass nobody verified, never a failure the deploy
-// would not have met.
-func (r *runner) simulate(ctx context.Context, perms []permission, ctxEntries []iamtypes.ContextEntry, what, note string) Check {
-	p := r.caller.get(ctx)
-	if p.skip != "" {
-		return skip("%s", p.skip)
+// simAnswer is one simulation's verdicts: by action, then resource.
+type simAnswer struct {
+	decisions map[string]map[string]string
+	err       error // no answer: denied, unsupported, unknown principal
+}
+
+// simMaxItems asks for the largest pages IAM gives, so a simulation of
+// many services is one call rather than one per hundred results.
+const simMaxItems = 1000
+
+// simulateAll asks IAM, in one simulation (paged), about the union of
+// perms' actions on the union of their resources.
+func (r *runner) simulateAll(ctx context.Context, principalARN string, perms []permission, ctxEntries []iamtypes.ContextEntry) simAnswer {
+	if len(perms) == 0 {
+		return simAnswer{}
 	}
+	in := &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String(principalARN),
+		ContextEntries:  ctxEntries,
+		MaxItems:        aws.Int32(simMaxItems),
+	}
+	for _, p := range perms {
+		if !slices.Contains(in.ActionNames, p.action) {
+			in.ActionNames = append(in.ActionNames, p.action)
+		}
+		for _, res := range p.resources {
+			if !slices.Contains(in.ResourceArns, res) {
+				in.ResourceArns = append(in.ResourceArns, res)
+			}
+		}
+	}
+	ans := simAnswer{decisions: map[string]map[string]string{}}
+	note := func(action, resource string, d iamtypes.PolicyEvaluationDecisionType) {
+		if ans.decisions[action] == nil {
+			ans.decisions[action] = map[string]string{}
+		}
+		ans.decisions[action][resource] = string(d)
+	}
+	for {
+		out, err := r.aws.IAM.SimulatePrincipalPolicy(ctx, in, simulationRetryer)
+		if err != nil {
+			return simAnswer{err: err}
+		}
+		for _, res := range out.EvaluationResults {
+			action := aws.ToString(res.EvalActionName)
+			for _, rs := range res.ResourceSpecificResults {
+				note(action, aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision)
+			}
+			if len(res.ResourceSpecificResults) == 0 {
+				note(action, aws.ToString(res.EvalResourceName), res.EvalDecision)
+			}
+		}
+		if !out.IsTruncated || aws.ToString(out.Marker) == "" {
+			return ans
+		}
+		in.Marker = out.Marker
+	}
+}
+
+// judge reads perms' verdicts from ans. Anything short of an answer
+// (simulation denied, unsupported, unknown principal) is a skip with the
+// reason: never a pass nobody verified, never a failure the deploy would
+// not have met.
+func judge(p principal, perms []permission, ans simAnswer, what, note string) Check {
 	if len(perms) == 0 {
 		return pass("nothing to simulate for %s", what)
 	}
+	if ans.err != nil {
+		return skip("%s; permissions not verified", simulationUnavailable(p.arn, ans.err))
+	}
 	var denied []string
-	actions := 0
-	for _, g := range groupByResources(perms) {
-		actions += len(g.actions)
-		results, err := r.simulateGroup(ctx, p.arn, g, ctxEntries)
-		if err != nil {
-			return skip("%s; permissions not verified", simulationUnavailable(p.arn, err))
+	actions := map[string]bool{}
+	for _, perm := range perms {
+		actions[perm.action] = true
+		for _, res := range perm.resources {
+			d, ok := ans.decisions[perm.action][res]
+			if !ok {
+				// An answer for the action without this resource (one
+				// result for "*"): the action's verdict.
+				d, ok = ans.decisions[perm.action]["*"]
+			}
+			switch {
+			case !ok:
+				denied = append(denied, fmt.Sprintf("%s on %s (not in the simulation's answer)", perm.action, res))
+			case d != decisionAllowed:
+				denied = append(denied, fmt.Sprintf("%s on %s (%s)", perm.action, res, d))
+			}
 		}
-		denied = append(denied, results...)
 	}
 	who := p.arn
 	if p.note != "" {
@@ -275,7 +384,7 @@ func (r *runner) simulate(ctx context.Context, perms []permission, ctxEntries []
 		return warn(runbook.IAMPermissionDenied, vars, "%s is denied %d of the actions on %s, which the run can do without: %s; so %s",
 			who, len(optional), what, strings.Join(optional, "; "), strings.Join(instead, "; "))
 	}
-	msg := fmt.Sprintf("%s is allowed all %d actions on %s", who, actions, what)
+	msg := fmt.Sprintf("%s is allowed all %d actions on %s", who, len(actions), what)
 	if note != "" {
 		msg += "; " + note
 	}
@@ -299,66 +408,6 @@ func splitDenied(denied []string) (required, optional, instead []string) {
 		}
 	}
 	return required, optional, instead
-}
-
-// simGroup is a set of actions that share the same resources, so one call
-// does not test an action against resources it never touches.
-type simGroup struct {
-	actions   []string
-	resources []string
-}
-
-func groupByResources(perms []permission) []simGroup {
-	var groups []simGroup
-	index := map[string]int{}
-	for _, p := range perms {
-		key := strings.Join(p.resources, "\x00")
-		i, ok := index[key]
-		if !ok {
-			i = len(groups)
-			index[key] = i
-			groups = append(groups, simGroup{resources: p.resources})
-		}
-		if !slices.Contains(groups[i].actions, p.action) {
-			groups[i].actions = append(groups[i].actions, p.action)
-		}
-	}
-	return groups
-}
-
-// simulateGroup returns "action on resource (decision)" for each denial.
-func (r *runner) simulateGroup(ctx context.Context, principalARN string, g simGroup, ctxEntries []iamtypes.ContextEntry) ([]string, error) {
-	in := &iam.SimulatePrincipalPolicyInput{
-		PolicySourceArn: aws.String(principalARN),
-		ActionNames:     g.actions,
-		ResourceArns:    g.resources,
-		ContextEntries:  ctxEntries,
-	}
-	var denied []string
-	for {
-		out, err := r.aws.IAM.SimulatePrincipalPolicy(ctx, in, simulationRetryer)
-		if err != nil {
-			return nil, err
-		}
-		for _, res := range out.EvaluationResults {
-			action := aws.ToString(res.EvalActionName)
-			if len(res.ResourceSpecificResults) > 0 {
-				for _, rs := range res.ResourceSpecificResults {
-					if rs.EvalResourceDecision != decisionAllowed {
-						denied = append(denied, fmt.Sprintf("%s on %s (%s)", action, aws.ToString(rs.EvalResourceName), rs.EvalResourceDecision))
-					}
-				}
-				continue
-			}
-			if res.EvalDecision != decisionAllowed {
-				denied = append(denied, fmt.Sprintf("%s on %s (%s)", action, aws.ToString(res.EvalResourceName), res.EvalDecision))
-			}
-		}
-		if !out.IsTruncated || aws.ToString(out.Marker) == "" {
-			return denied, nil
-		}
-		in.Marker = out.Marker
-	}
 }
 
 // simulationUnavailable says why the simulation gave no answer.

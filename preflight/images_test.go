@@ -231,7 +231,7 @@ func TestImagesAndSecretsPermissionsSimulated(t *testing.T) {
 	defer w.mu.Unlock()
 	for _, in := range w.simInputs {
 		if slices.Contains(in.ActionNames, "secretsmanager:DescribeSecret") {
-			sawSecret = slices.Equal(in.ResourceArns, []string{testSecret})
+			sawSecret = slices.Contains(in.ResourceArns, testSecret)
 		}
 		if slices.Contains(in.ActionNames, "secretsmanager:GetSecretValue") {
 			t.Errorf("simulated GetSecretValue, which preflight never calls: %v", in.ActionNames)

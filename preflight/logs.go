@@ -94,8 +94,23 @@ func (s *serviceFacts) checkLogGroups(ctx context.Context) Check {
 	return pass("%s", strings.Join(ok, "; "))
 }
 
-// logGroupExists looks for name exactly among the groups it prefixes.
+// logGroupFact is whether a log group exists, or why that is unknown.
+type logGroupFact struct {
+	exists bool
+	err    error
+}
+
+// logGroupExists looks for name exactly among the groups it prefixes, once
+// per run for each group.
 func (r *runner) logGroupExists(ctx context.Context, region, name string) (bool, error) {
+	f := r.logGroups.get(ctx, region+"\x00"+name, func(ctx context.Context) logGroupFact {
+		exists, err := r.findLogGroup(ctx, region, name)
+		return logGroupFact{exists, err}
+	})
+	return f.exists, f.err
+}
+
+func (r *runner) findLogGroup(ctx context.Context, region, name string) (bool, error) {
 	client := r.aws.LogsIn(region)
 	in := &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)}
 	for range maxLogGroupPages {

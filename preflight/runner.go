@@ -45,6 +45,9 @@ type runner struct {
 	reg    RegistryAPI
 	ident  lazy[identity]
 	caller lazy[principal]
+	// logGroups are the log groups looked up, by region and name: the
+	// services of one app often log to one group.
+	logGroups lazyMap[logGroupFact]
 }
 
 // lazy fetches a value once, on first use, with the first caller's context;
@@ -59,6 +62,27 @@ type lazy[T any] struct {
 func (l *lazy[T]) get(ctx context.Context) T {
 	l.once.Do(func() { l.v = l.fetch(ctx) })
 	return l.v
+}
+
+// lazyMap is a lazy value per key.
+type lazyMap[T any] struct {
+	mu sync.Mutex
+	m  map[string]*lazy[T]
+}
+
+// get returns key's value, fetched once by fetch.
+func (l *lazyMap[T]) get(ctx context.Context, key string, fetch func(context.Context) T) T {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*lazy[T]{}
+	}
+	v, ok := l.m[key]
+	if !ok {
+		v = &lazy[T]{fetch: fetch}
+		l.m[key] = v
+	}
+	l.mu.Unlock()
+	return v.get(ctx)
 }
 
 func newRunner(opts Options) *runner {
@@ -125,14 +149,20 @@ func (r *runner) plan() []job {
 	}
 	// Services of one cluster share its DescribeClusters answer: twenty
 	// services in a cluster cost one call, not twenty.
+	// They share one IAM simulation too (simulateCluster).
 	clusters := map[string]*lazy[clusterFact]{}
+	sims := map[string]*lazy[simAnswer]{}
+	siblings := map[string][]*serviceFacts{}
 	for _, svc := range services {
 		s := newServiceFacts(r, svc)
 		if shared, ok := clusters[svc.Cluster]; ok {
-			s.cluster = shared
+			s.cluster, s.sim = shared, sims[svc.Cluster]
 		} else {
 			clusters[svc.Cluster] = s.cluster
+			s.sim = &lazy[simAnswer]{}
+			sims[svc.Cluster] = s.sim
 		}
+		siblings[svc.Cluster] = append(siblings[svc.Cluster], s)
 		jobs = append(jobs,
 			job{id: IDIAMPermissions, service: svc.Name, run: s.checkPermissions},
 			job{id: IDSSMParameters, service: svc.Name, run: s.checkParameters},
@@ -147,6 +177,9 @@ func (r *runner) plan() []job {
 		if len(svc.Scheduled) > 0 {
 			jobs = append(jobs, job{id: IDEventsRules, service: svc.Name, run: s.checkScheduledRules})
 		}
+	}
+	for cluster, sim := range sims {
+		sim.fetch = simulateCluster(siblings[cluster])
 	}
 	if only := r.opts.Only; only != nil {
 		jobs = slices.DeleteFunc(jobs, func(j job) bool { return !slices.Contains(only, j.id) })
@@ -269,4 +302,5 @@ type serviceFacts struct {
 	service lazy[serviceFact]
 	taskDef lazy[taskDefFact] // the live revision
 	next    lazy[nextFact]    // the revision the run would register
+	sim     *lazy[simAnswer]  // shared by the services of the cluster
 }

@@ -34,7 +34,7 @@ func (o Options) pinsAny() bool {
 // it, and the digests still come from the one check that resolves them.
 func resolveOnly(ctx context.Context, opts Options) ([]preflight.Check, error) {
 	opts.Preflight.only = []string{preflight.IDImagesExist}
-	return Preflight(ctx, opts)
+	return preflightStage(ctx, opts)
 }
 
 // pinDigests gives the engine the digests images.exist resolved for each

@@ -83,12 +83,15 @@ func Deploy(ctx context.Context, opts Options) (Result, error) {
 }
 
 // deployStages is Deploy without the announcements: preflight, the
-// services' deploy locks, the engine.
+// services' deploy locks, the engine. The stages share one run's reads
+// (sharingReads): a service, a revision or a cluster that preflight and
+// the engine both read costs one call.
 func deployStages(ctx context.Context, opts Options) (Result, error) {
 	var res Result
+	opts, reads := opts.sharingReads()
 	switch {
 	case !opts.Preflight.Skip:
-		checks, err := Preflight(ctx, opts)
+		checks, err := preflightStage(ctx, opts)
 		res.Checks = checks
 		if err != nil {
 			return res, err
@@ -115,14 +118,26 @@ func deployStages(ctx context.Context, opts Options) (Result, error) {
 			return res, err
 		}
 		defer releaseLocks(ctx, opts, leases)
+		if len(leases) > 0 && reads != nil {
+			// Until the lock was ours another run may have changed the
+			// services: the plan reads them afresh.
+			reads.forgetServices()
+		}
 	}
 	dres, err := deploy.Deploy(ctx, withTasks(opts.engine(), opts))
 	res.Services = dres.Services
 	return res, followScheduled(ctx, opts, res.Services, err)
 }
 
-// Preflight runs the checklist alone, as `omdeploy preflight` does.
+// Preflight runs the checklist alone, as `omdeploy preflight` does. Its
+// checks share their reads as a deploy's do.
 func Preflight(ctx context.Context, opts Options) ([]preflight.Check, error) {
+	opts, _ = opts.sharingReads()
+	return preflightStage(ctx, opts)
+}
+
+// preflightStage runs the checklist with the clients opts has.
+func preflightStage(ctx context.Context, opts Options) ([]preflight.Check, error) {
 	if errors.Is(opts.AWS.Err, ErrNoRegion) {
 		c := regionCheck()
 		if opts.Reporter != nil {

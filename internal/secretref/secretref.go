@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
@@ -40,9 +41,11 @@ var (
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(?:-[a-z]+)+-[0-9]+$`)
 	// nameRE is Secrets Manager's alphabet for names: letters, digits and
 	// /_+=.@- (no ":", which separates the trailing fields).
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	// Both are compiled on first use: their long bounded repeats compile
+	// to large programs, which start-up should not pay for.
+	nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`) })
 	// fieldRE bounds a trailing field: no control characters, no ":".
-	fieldRE = regexp.MustCompile(`^[^:\x00-\x1f\x7f]{0,256}$`)
+	fieldRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^:\x00-\x1f\x7f]{0,256}$`) })
 )
 
 // Parse reads a Secrets Manager valueFrom.
@@ -69,12 +72,12 @@ func Parse(valueFrom string) (Ref, error) {
 		return Ref{}, fmt.Errorf("secret reference %q has %d fields after the name; ECS takes at most json-key:version-stage:version-id", valueFrom, len(parts)-1)
 	}
 	r := Ref{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Name: parts[0]}
-	if !nameRE.MatchString(r.Name) {
+	if !nameRE().MatchString(r.Name) {
 		return Ref{}, fmt.Errorf("secret reference %q: %q is not a secret name", valueFrom, r.Name)
 	}
 	fields := []*string{&r.JSONKey, &r.VersionStage, &r.VersionID}
 	for i, p := range parts[1:] {
-		if !fieldRE.MatchString(p) {
+		if !fieldRE().MatchString(p) {
 			return Ref{}, fmt.Errorf("secret reference %q: field %d is not valid", valueFrom, i+1)
 		}
 		*fields[i] = p

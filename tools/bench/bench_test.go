@@ -84,10 +84,10 @@ func BenchmarkMotoDeploy(b *testing.B) {
 // omdeploy-rusage command first.
 func BenchmarkBinary(b *testing.B) {
 	rusage := filepath.Join(b.TempDir(), "omdeploy-rusage")
-	if out, err := exec.Command("go", "build", "-o", rusage, "./cmd/omdeploy-rusage").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", rusage, "../omdeploy-rusage").CombinedOutput(); err != nil {
 		b.Fatalf("build omdeploy-rusage: %v\n%s", err, out)
 	}
-	res, err := Binary(context.Background(), "../../bin/omdeploy", rusage, b.N, testenv.MotoEndpoint(b), 20)
+	res, err := Binary(context.Background(), "../../bin/omdeploy", rusage, b.N, testenv.MotoEndpoint(b), 200, 10)
 	if err != nil {
 		b.Fatal(err)
 	}

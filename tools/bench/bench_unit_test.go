@@ -50,11 +50,11 @@ func TestGroupPolls(t *testing.T) {
 	// Three polls of two, one and two calls, a second apart, then two
 	// polls of one call two seconds apart.
 	calls := []describeCall{
-		{at(0), 10, "DescribeServices"}, {at(1), 3, "DescribeServices"},
-		{at(1000), 10, "DescribeServices"},
-		{at(2000), 10, "DescribeServices"}, {at(2002), 3, "DescribeServices"},
-		{at(4000), 10, "DescribeServices"},
-		{at(6000), 10, "DescribeServices"},
+		{at: at(0), services: 10, op: "DescribeServices"}, {at: at(1), services: 3, op: "DescribeServices"},
+		{at: at(1000), services: 10, op: "DescribeServices"},
+		{at: at(2000), services: 10, op: "DescribeServices"}, {at: at(2002), services: 3, op: "DescribeServices"},
+		{at: at(4000), services: 10, op: "DescribeServices"},
+		{at: at(6000), services: 10, op: "DescribeServices"},
 	}
 	p := groupPolls(calls)
 	if p.Polls != 5 || p.Calls != 7 || p.MaxCallsPerPoll != 2 || p.MaxPerCall != 10 {
@@ -153,8 +153,8 @@ func TestSummaryJudgesTargets(t *testing.T) {
 			{Outcome: "FAILED", Stats: Stats{N: 20, Median: 1100 * time.Millisecond}},
 		},
 		Scale: []ScaleRow{
-			{Services: 1, Wall: 10 * time.Second, Ratio: 1, Polls: Polls{Polls: 3, MaxCallsPerPoll: 1}},
-			{Services: 20, Wall: 14 * time.Second, Ratio: 1.4, Polls: Polls{Polls: 3, MaxCallsPerPoll: 2}},
+			{Services: 1, Wall: 10 * time.Second, Ratio: 1, Polls: Polls{Polls: 3, MaxCallsPerPoll: 1, MaxCallsPerClusterPoll: 1}},
+			{Services: 20, Wall: 14 * time.Second, Ratio: 1.4, Polls: Polls{Polls: 3, MaxCallsPerPoll: 2, MaxCallsPerClusterPoll: 2}},
 		},
 		SDLatency: []Latency{
 			{Outcome: "SUCCESSFUL", Stats: Stats{N: 20, Median: 600 * time.Millisecond}},
@@ -170,7 +170,7 @@ func TestSummaryJudgesTargets(t *testing.T) {
 		"Detection latency, COMPLETED":                               "| yes |",
 		"Detection latency, FAILED":                                  "| **NO** |",
 		"DescribeServices calls per":                                 "| yes |",
-		"Wall time, 20 services":                                     "| **NO** |",
+		"Wall time, 20 svc":                                          "| **NO** |",
 		"Detection latency, service deployment SUCCESSFUL ":          "| yes |",
 		"Detection latency, service deployment ROLLBACK_SUCCESSFUL ": "| **NO** |",
 		"Calls per poll, service deployments vs deployments[]":       "| yes |",
@@ -205,4 +205,75 @@ func TestPollCostRowFailsAnEngineThatCostsMore(t *testing.T) {
 	if _, ok := (Report{}).pollCostRow(); ok {
 		t.Error("a row without measurements")
 	}
+}
+
+// Each of issue 16's targets is judged from the figures: a row per target,
+// holding or not.
+func TestTargetsJudge(t *testing.T) {
+	one := scale1()
+	tests := []struct {
+		name string
+		r    Report
+		want map[string]string // row prefix -> verdict
+	}{
+		{
+			name: "all hold",
+			r: Report{
+				MotoRuns: []MotoRuns{{
+					Services: 20, Full: Stats{N: 9, Median: 900 * time.Millisecond}, Skip: Stats{N: 9, Median: 760 * time.Millisecond},
+					CLI:       Stats{N: 3, Median: 13 * time.Second},
+					FullCalls: map[string]int{"ecs:DescribeTaskDefinition": 20, "ecs:DescribeServices": 5, "ecs:DescribeClusters": 1, "sts:GetCallerIdentity": 1, "iam:SimulatePrincipalPolicy": 1},
+					SkipCalls: map[string]int{"ecs:DescribeTaskDefinition": 20, "ecs:DescribeServices": 6},
+				}},
+				Scale:  []ScaleRow{one, {Services: 200, Clusters: 10, Wall: 11 * time.Second, Ratio: 1.1, Polls: Polls{Polls: 9, MaxCallsPerClusterPoll: 2}}},
+				Binary: &BinaryResult{Size: 33e6, Version: Stats{N: 20, Median: 15 * time.Millisecond}, Deploy: BinaryDeploy{Services: 200, Clusters: 10, RSS: 60e6}},
+			},
+			want: map[string]string{
+				"A full deploy costs": "| yes |", "Every AWS read": "| yes |", "200 svc in 10 clusters in one run": "| yes |",
+				"200 svc in 10 clusters: DescribeServices": "| yes |", "Peak RSS": "| yes |", "Start-up": "| yes |",
+				"The binary at most": "| yes |", "The aws CLI": "| yes |",
+			},
+		},
+		{
+			name: "none hold",
+			r: Report{
+				MotoRuns: []MotoRuns{{
+					Services: 1, Full: Stats{N: 9, Median: 580 * time.Millisecond}, Skip: Stats{N: 9, Median: 60 * time.Millisecond},
+					FullCalls: map[string]int{"ecs:DescribeTaskDefinition": 2, "ecs:DescribeServices": 3, "iam:SimulatePrincipalPolicy": 1},
+					SkipCalls: map[string]int{"ecs:DescribeTaskDefinition": 1, "ecs:DescribeServices": 2},
+				}},
+				Scale:  []ScaleRow{one, {Services: 200, Clusters: 10, Wall: 16 * time.Second, Ratio: 1.6, Polls: Polls{Polls: 9, MaxCallsPerClusterPoll: 3}}},
+				Binary: &BinaryResult{Size: 36e6, Version: Stats{N: 20, Median: 21 * time.Millisecond}, Deploy: BinaryDeploy{Services: 200, Clusters: 10, RSS: 81e6}},
+			},
+			want: map[string]string{
+				"A full deploy costs": "| **NO** |", "Every AWS read": "| **NO** |", "200 svc in 10 clusters in one run": "| **NO** |",
+				"200 svc in 10 clusters: DescribeServices": "| **NO** |", "Peak RSS": "| **NO** |", "Start-up": "| **NO** |",
+				"The binary at most": "| **NO** |", "The aws CLI": "| not measured |",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := tt.r.Targets()
+			for prefix, verdict := range tt.want {
+				found := false
+				for _, l := range strings.Split(table, "\n") {
+					if strings.HasPrefix(l, "| "+prefix) {
+						found = true
+						if !strings.HasSuffix(l, verdict) {
+							t.Errorf("%s: %q, want %s", prefix, l, verdict)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no row for %s in\n%s", prefix, table)
+				}
+			}
+		})
+	}
+}
+
+// scale1 is a one-service scale row, the base of the ratios.
+func scale1() ScaleRow {
+	return ScaleRow{Services: 1, Clusters: 1, Wall: 10 * time.Second, Ratio: 1, Polls: Polls{Polls: 9, MaxCallsPerClusterPoll: 1}}
 }

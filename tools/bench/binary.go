@@ -7,17 +7,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/omdeploy/omdeploy/internal/motoenv"
 )
 
 // BinaryResult is what the built binary costs.
 type BinaryResult struct {
 	Size       int64
 	Version    Stats // wall time of `omdeploy version`
+	VersionCPU Stats // its CPU time (user and system): steadier than wall time on a shared machine
 	VersionRSS int64 // peak RSS in bytes, the highest over the runs
 	Deploy     BinaryDeploy
 }
@@ -25,6 +23,7 @@ type BinaryResult struct {
 // BinaryDeploy is one run of the binary deploying many moto services.
 type BinaryDeploy struct {
 	Services int
+	Clusters int      // the services are spread over
 	Args     []string // after the binary's name; endpoint and config paths elided
 	Exit     int
 	Wall     time.Duration
@@ -33,11 +32,12 @@ type BinaryDeploy struct {
 }
 
 // Binary measures bin: its size, `version` start-up over runs, and, when
-// motoURL is set, a deploy of services moto services (one task each, so
-// they complete at once) through a counting proxy. Every run goes through
+// motoURL is set, a deploy of services moto services spread over clusters
+// clusters (one task each, so they complete at once) through a counting
+// proxy. Every run goes through
 // rusage, the omdeploy-rusage command, which measures wall time and peak
 // RSS from outside.
-func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, services int) (BinaryResult, error) {
+func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, services, clusters int) (BinaryResult, error) {
 	var res BinaryResult
 	st, err := os.Stat(bin)
 	if err != nil {
@@ -45,7 +45,7 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 	}
 	res.Size = st.Size()
 	r := runner{bin: bin, rusage: rusage}
-	walls := make([]time.Duration, 0, runs)
+	walls, cpus := make([]time.Duration, 0, runs), make([]time.Duration, 0, runs)
 	for range max(runs, 1) {
 		m, err := r.run(ctx, "version")
 		if err != nil {
@@ -55,34 +55,26 @@ func Binary(ctx context.Context, bin, rusage string, runs int, motoURL string, s
 			return res, fmt.Errorf("omdeploy version: exit %d:\n%s", m.Exit, m.stderr)
 		}
 		walls = append(walls, m.wall())
+		cpus = append(cpus, time.Duration(m.CPUNS))
 		res.VersionRSS = max(res.VersionRSS, m.MaxRSSBytes)
 	}
-	res.Version = summarize(walls)
+	res.Version, res.VersionCPU = summarize(walls), summarize(cpus)
 	if motoURL == "" {
 		return res, nil
 	}
-	res.Deploy, err = binaryDeploy(ctx, r, motoURL, services)
+	res.Deploy, err = binaryDeploy(ctx, r, motoURL, services, max(clusters, 1))
 	return res, err
 }
 
-func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryDeploy, error) {
-	d := BinaryDeploy{Services: n}
-	f, err := newMotoFixture(ctx, motoenv.Clients(motoURL), n)
-	if err != nil {
-		return d, err
-	}
+func binaryDeploy(ctx context.Context, r runner, motoURL string, services, clusters int) (BinaryDeploy, error) {
+	d := BinaryDeploy{Services: services, Clusters: clusters}
 	dir, err := os.MkdirTemp("", "omdeploy-bench-")
 	if err != nil {
 		return d, err
 	}
 	defer os.RemoveAll(dir)
-	var cfg strings.Builder
-	cfg.WriteString("region: us-east-1\nservices:\n")
-	for _, s := range f.services {
-		fmt.Fprintf(&cfg, "  - name: %s\n    cluster: %s\n    service: %s\n    container: app\n    wait_timeout: 2m\n", s, f.cluster, s)
-	}
-	path := filepath.Join(dir, "omdeploy.yaml")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+	a, err := newMotoAccount(ctx, motoURL, dir, clusters, services/clusters)
+	if err != nil {
 		return d, err
 	}
 	p, err := StartProxy(motoURL)
@@ -91,8 +83,7 @@ func binaryDeploy(ctx context.Context, r runner, motoURL string, n int) (BinaryD
 	}
 	defer p.Close()
 	d.Args = []string{"deploy", "--config", "omdeploy.yaml", "--endpoint-url", "PROXY", "--image", "repo/app:v2", "--output", "json"}
-	args := []string{"deploy", "--config", path, "--endpoint-url", p.URL, "--image", "repo/app:v2", "--output", "json"}
-	m, err := r.run(ctx, args...)
+	m, err := r.run(ctx, a.deployArgs(p.URL, "repo/app:v2")...)
 	d.Calls = p.Counts()
 	if err != nil {
 		return d, err
@@ -110,6 +101,7 @@ type runner struct{ bin, rusage string }
 // measured is one run: the rusage command's result and the binary's stderr.
 type measured struct {
 	WallNS      int64 `json:"wall_ns"`
+	CPUNS       int64 `json:"cpu_ns"`
 	MaxRSSBytes int64 `json:"max_rss_bytes"`
 	Exit        int   `json:"exit"`
 	stderr      string

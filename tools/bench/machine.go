@@ -16,10 +16,15 @@ type Machine struct {
 	Memory string
 	OS     string // GOOS/GOARCH and kernel
 	Go     string
+	Load   string // load averages (1, 5, 15 min) when the run began: a shared machine's wall times depend on it
 }
 
 func (m Machine) String() string {
-	return fmt.Sprintf("%s, %d CPUs, %s RAM, %s, %s", m.CPU, m.CPUs, m.Memory, m.OS, m.Go)
+	s := fmt.Sprintf("%s, %d CPUs, %s RAM, %s, %s", m.CPU, m.CPUs, m.Memory, m.OS, m.Go)
+	if m.Load != "" {
+		s += "; load average " + m.Load + " at the start"
+	}
+	return s
 }
 
 // ThisMachine reads the CPU model, memory and kernel from /proc where there
@@ -32,6 +37,11 @@ func ThisMachine() Machine {
 	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
 		if kb, err := strconv.ParseFloat(strings.TrimSuffix(v, " kB"), 64); err == nil {
 			m.Memory = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], ", ")
 		}
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -24,6 +25,7 @@ type recorder struct {
 
 type describeCall struct {
 	at       time.Time
+	cluster  string
 	services int
 	op       string // the operation
 }
@@ -31,14 +33,14 @@ type describeCall struct {
 var _ deploy.ECSAPI = (*recorder)(nil)
 
 func (r *recorder) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
-	r.note("DescribeServices", len(in.Services))
+	r.note("DescribeServices", aws.ToString(in.Cluster), len(in.Services))
 	return r.ECSAPI.DescribeServices(ctx, in, optFns...)
 }
 
 // note records a read op that observes services (or service deployments).
-func (r *recorder) note(op string, services int) {
+func (r *recorder) note(op, cluster string, services int) {
 	r.mu.Lock()
-	r.describes = append(r.describes, describeCall{at: r.clk.Now(), op: op, services: services})
+	r.describes = append(r.describes, describeCall{at: r.clk.Now(), op: op, cluster: cluster, services: services})
 	r.mu.Unlock()
 }
 
@@ -61,6 +63,9 @@ type Polls struct {
 	Calls           int
 	MaxCallsPerPoll int
 	MaxPerCall      int // services named by the fullest call
+	// MaxCallsPerClusterPoll is the most calls one cluster's poll made:
+	// each cluster's calls grouped into polls on their own.
+	MaxCallsPerClusterPoll int
 
 	starts []time.Time // of each poll
 	calls  []int       // of each poll
@@ -113,7 +118,15 @@ func (r *recorder) pollsOf(op string) Polls {
 			calls = append(calls, c)
 		}
 	}
-	return groupPolls(calls)
+	p := groupPolls(calls)
+	byCluster := map[string][]describeCall{}
+	for _, c := range calls {
+		byCluster[c.cluster] = append(byCluster[c.cluster], c)
+	}
+	for _, cc := range byCluster {
+		p.MaxCallsPerClusterPoll = max(p.MaxCallsPerClusterPoll, groupPolls(cc).MaxCallsPerPoll)
+	}
+	return p
 }
 
 // groupPolls groups calls into polls: calls less than pollGap apart belong

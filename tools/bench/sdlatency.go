@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,9 +31,23 @@ type sdRecorder struct {
 var _ deploy.ServiceDeploymentAPI = (*sdRecorder)(nil)
 
 func (r *sdRecorder) DescribeServiceDeployments(ctx context.Context, in *ecs.DescribeServiceDeploymentsInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServiceDeploymentsOutput, error) {
-	r.note("DescribeServiceDeployments", len(in.ServiceDeploymentArns))
+	r.note("DescribeServiceDeployments", sdCluster(in.ServiceDeploymentArns), len(in.ServiceDeploymentArns))
 	r.polls.Add(1)
 	return r.sd.DescribeServiceDeployments(ctx, in, optFns...)
+}
+
+// sdCluster is the cluster of a batch of service deployments, from the
+// first ARN (…:service-deployment/CLUSTER/SERVICE/ID): the engine batches
+// per cluster.
+func sdCluster(arns []string) string {
+	if len(arns) == 0 {
+		return ""
+	}
+	parts := strings.Split(arns[0], "/")
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[1]
 }
 
 func (r *sdRecorder) ListServiceDeployments(ctx context.Context, in *ecs.ListServiceDeploymentsInput, optFns ...func(*ecs.Options)) (*ecs.ListServiceDeploymentsOutput, error) {

@@ -21,6 +21,7 @@ const simCluster = "bench"
 // the same way.
 type scenario struct {
 	services   int // default 1
+	clusters   int // the services are spread over; default 1
 	desired    int32
 	rollout    sim.Rollout
 	breaker    bool // ECS's circuit breaker, without ECS's own rollback
@@ -55,10 +56,13 @@ func deployOnce(ctx context.Context, clk clock.Clock, sc scenario) (outcome, err
 	n := max(sc.services, 1)
 	services := make([]config.Service, n)
 	for i := range services {
-		name := fmt.Sprintf("svc-%02d", i)
-		s.AddService(sim.ServiceSpec{Cluster: simCluster, Name: name, Desired: sc.desired, CircuitBreaker: sc.breaker})
-		s.Script(simCluster, name, sc.rollout)
-		services[i] = config.Service{Name: name, Cluster: simCluster, Service: name, WaitTimeout: time.Hour}
+		name, cluster := fmt.Sprintf("svc-%02d", i), simCluster
+		if sc.clusters > 1 {
+			cluster = fmt.Sprintf("%s-%02d", simCluster, i%sc.clusters)
+		}
+		s.AddService(sim.ServiceSpec{Cluster: cluster, Name: name, Desired: sc.desired, CircuitBreaker: sc.breaker})
+		s.Script(cluster, name, sc.rollout)
+		services[i] = config.Service{Name: name, Cluster: cluster, Service: name, WaitTimeout: time.Hour}
 	}
 	rec := &recorder{ECSAPI: s, clk: clk}
 	opts := deploy.Options{
@@ -82,8 +86,8 @@ func deployOnce(ctx context.Context, clk clock.Clock, sc scenario) (outcome, err
 	if ctx.Err() != nil {
 		return o, ctx.Err()
 	}
-	for _, r := range res.Services {
-		out, derr := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(simCluster), Services: []string{r.Service}})
+	for i, r := range res.Services {
+		out, derr := s.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(services[i].Cluster), Services: []string{r.Service}})
 		if derr != nil || len(out.Services) != 1 {
 			return o, fmt.Errorf("describe %s after the deploy: %v", r.Service, derr)
 		}

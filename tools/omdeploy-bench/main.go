@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/omdeploy/omdeploy/deploy"
@@ -38,6 +39,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	moto := fs.String("moto", os.Getenv(motoenv.Env), "moto endpoint (default $"+motoenv.Env+"); empty: skip the moto figures")
 	commit := fs.String("commit", "unknown", "commit being measured, for the report")
 	command := fs.String("command", "make bench", "command that ran this, for the report")
+	only := fs.String("only", "", "run only the steps whose names contain `TEXT` (the report then lacks the others)")
+	motoRuns := fs.Int("moto-runs", 9, "omdeploy runs of each kind per size in the moto comparison (full, --skip-preflight)")
+	rssServices := fs.Int("rss-services", 200, "services the binary deploys on moto for its peak RSS")
+	rssClusters := fs.Int("rss-clusters", 10, "clusters those services are spread over")
+	cliRuns := fs.Int("cli-runs", 3, "aws CLI runs per size in the moto comparison")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,6 +113,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			r.MotoCalls = &m
 			return err
 		}},
+		{"full deploy vs --skip-preflight vs the aws CLI (moto)", func() error {
+			if *moto == "" {
+				return nil // said once, by the API calls step
+			}
+			if _, err := os.Stat(*bin); err != nil {
+				r.Skipped = append(r.Skipped, fmt.Sprintf("the moto comparison: %s does not exist (make build).", *bin))
+				return nil
+			}
+			awsPath, why := bench.LookAWS()
+			if why != "" {
+				r.Skipped = append(r.Skipped, why)
+			}
+			dir, err := os.MkdirTemp("", "omdeploy-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			r.MotoRuns, err = bench.CompareOnMoto(ctx, bench.MotoRunsOptions{
+				Bin: *bin, Rusage: *rusage, MotoURL: *moto, Dir: dir, Runs: *motoRuns, CLIRuns: *cliRuns, AWS: awsPath,
+			})
+			return err
+		}},
 		{"scale", func() error {
 			var err error
 			r.Scale, err = bench.Scale(ctx, bench.ScaleOptions{Reps: *reps})
@@ -134,12 +162,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				r.Skipped = append(r.Skipped, fmt.Sprintf("the binary: %s does not exist (make build).", *bin))
 				return nil
 			}
-			b, err := bench.Binary(ctx, *bin, *rusage, *runs, *moto, 20)
+			b, err := bench.Binary(ctx, *bin, *rusage, *runs, *moto, *rssServices, *rssClusters)
 			r.Binary = &b
 			return err
 		}},
 	}
 	for _, s := range steps {
+		if !strings.Contains(s.name, *only) {
+			continue
+		}
 		if err := step(s.name, s.f); err != nil {
 			return err
 		}
@@ -148,6 +179,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(*out, []byte(r.Markdown()), 0o644); err != nil {
 		return err
 	}
+	fmt.Fprint(stdout, r.Targets())
+	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, r.Summary())
 	fmt.Fprintf(stdout, "\nwrote %s in %s\n", *out, r.Took.Round(time.Second))
 	return nil

@@ -21,6 +21,7 @@ import (
 // Result is what the -o file holds.
 type Result struct {
 	WallNS      int64 `json:"wall_ns"`
+	CPUNS       int64 `json:"cpu_ns"` // user and system time: what the run cost, however loaded the machine
 	MaxRSSBytes int64 `json:"max_rss_bytes"`
 	Exit        int   `json:"exit"`
 }
@@ -42,6 +43,7 @@ func main() {
 		os.Exit(1)
 	}
 	res.Exit = cmd.ProcessState.ExitCode()
+	res.CPUNS = int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.MaxRSSBytes = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 		if runtime.GOOS == "darwin" {             // bytes there
