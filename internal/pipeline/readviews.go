@@ -81,6 +81,15 @@ type (
 		deploy.ServiceDeploymentAPI
 		deploy.ServiceDeploymentContinuer
 	}
+	// engineECSFull has every optional interface: the SDK client's and
+	// the simulator's view.
+	engineECSFull struct {
+		*engineECS
+		deploy.ServiceDeploymentAPI
+		deploy.ServiceDeploymentContinuer
+		deploy.ServiceDeploymentStopper
+		deploy.ServiceRevisionAPI
+	}
 )
 
 // engine is the engine's view of the cache over its client api.
@@ -90,10 +99,16 @@ func (c *readCache) engine(api deploy.ECSAPI) deploy.ECSAPI {
 	if !ok {
 		return e
 	}
-	if cont, ok := api.(deploy.ServiceDeploymentContinuer); ok {
-		return engineECSSDContinue{e, sd, cont}
+	cont, ok := api.(deploy.ServiceDeploymentContinuer)
+	if !ok {
+		return engineECSSD{e, sd}
 	}
-	return engineECSSD{e, sd}
+	stop, ok := api.(deploy.ServiceDeploymentStopper)
+	rev, ok2 := api.(deploy.ServiceRevisionAPI)
+	if ok && ok2 {
+		return engineECSFull{e, sd, cont, stop, rev}
+	}
+	return engineECSSDContinue{e, sd, cont}
 }
 
 // sharingReads returns opts whose ECS clients share one run's reads (see
