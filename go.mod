@@ -10,12 +10,13 @@ require (
 	// ssm v1.80.0, cloudwatchlogs v1.88.0, ecr v1.66.0,
 	// elasticloadbalancingv2 v1.64.0, eventbridge v1.49.0 and
 	// secretsmanager v1.50.0 on, each service module builds its whole API
-	// model as smithy schemas in package initialisation (~4 MB of heap
-	// together): it doubled `omdeploy version` (issue 16; 34 ms against
-	// 66 ms median with these pins). The pinned versions have every
-	// operation and field omdeploy uses, and nothing after them that it
-	// reads or copies. Raise one only past a release that makes its
-	// schemas lazy, and measure start-up (make bench) when you do.
+	// model as smithy schemas in package initialisation: ~4 MB of heap
+	// together, half of `omdeploy version` (issue 16: 66 ms median before;
+	// 32 ms pinned, with the clients narrowed by awsx.Narrow*). The pinned
+	// versions have every operation and field omdeploy uses; what came
+	// after them is schema serde and shapes omdeploy neither reads nor
+	// copies. Raise one only past a release that makes its schemas lazy,
+	// and measure start-up (make bench) when you do.
 	// ecs stays on its newest: a revision is registered again with every
 	// task definition field (taskdef.RegisterInput), and fields ECS added
 	// after v1.98.0 (trustedExecutionConfiguration, a GPU's
