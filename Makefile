@@ -3,6 +3,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+# urfave/cli's ToMan and ToMarkdown (and the markdown parser they link,
+# whose tables are built at start-up) are unused: every release build drops
+# them (the same tag in scripts/dist.sh, scripts/action/build.sh, .goreleaser.yaml).
+BUILDTAGS := urfave_cli_no_docs
 FUZZTIME ?= 30s
 # The action's step scripts and the others; skipped, saying so, without shellcheck.
 SHELLCHECK := if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh scripts/action/*.sh .ci/run; else echo "lint: shellcheck is not installed: shell scripts not checked"; fi
@@ -15,7 +19,7 @@ GORELEASER_BIN     := $(HOME)/.cache/omdeploy-tools/goreleaser-$(GORELEASER_VERS
 
 .PHONY: build test lint demo bench fuzz docs dist release-check release print-goreleaser clean
 
-build: ; CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/omdeploy ./cmd/omdeploy
+build: ; CGO_ENABLED=0 go build -trimpath -tags $(BUILDTAGS) -ldflags '$(LDFLAGS)' -o bin/omdeploy ./cmd/omdeploy
 test: ; scripts/with-moto.sh go test -race -count=1 ./...
 lint: ; test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }; go vet ./... && go run $(STATICCHECK) ./... && go run $(ACTIONLINT) .github/workflows/*.yml && $(SHELLCHECK) && scripts/check-deps.sh
 demo: ; go run ./cmd/omdeploy demo

@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 	"gopkg.in/yaml.v3"
 )
 
@@ -615,23 +615,18 @@ func charClass(r rune) string {
 // Shapes of the names AWS accepts. Checking them here turns a region like
 // "us east 1; rm -rf /" into a config error at its line, instead of an
 // AWS error (or worse, a shell's) later. Each is compiled on first use
-// (shapeOf): a bounded repeat such as {1,255} compiles to a large program,
+// (lazyre): a bounded repeat such as {1,255} compiles to a large program,
 // which a command that reads no config (`omdeploy version`) should not pay
 // for at start-up.
 var (
-	regionShape    = shapeOf(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
-	clusterShape   = shapeOf(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/` + ecsNameShape + `)$`)
-	serviceShape   = shapeOf(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service/(` + ecsNameShape + `/)?` + ecsNameShape + `)$`)
-	containerShape = shapeOf(`^` + ecsNameShape + `$`)
+	regionShape    = lazyre.New(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
+	clusterShape   = lazyre.New(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/` + ecsNameShape + `)$`)
+	serviceShape   = lazyre.New(`^(` + ecsNameShape + `|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service/(` + ecsNameShape + `/)?` + ecsNameShape + `)$`)
+	containerShape = lazyre.New(`^` + ecsNameShape + `$`)
 	// SSM parameter names and ARNs; preflight also takes Secrets Manager
 	// ARNs here, as a task definition's secrets do.
-	parameterShape = shapeOf(`^([A-Za-z0-9_./-]+|arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]*:\d{12}:[A-Za-z0-9_./:+=@-]+)$`)
+	parameterShape = lazyre.New(`^([A-Za-z0-9_./-]+|arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]*:\d{12}:[A-Za-z0-9_./:+=@-]+)$`)
 )
-
-// shapeOf compiles pattern once, when the shape is first used.
-func shapeOf(pattern string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
-}
 
 // ecsNameShape is what ECS allows in cluster, service and container names.
 const ecsNameShape = `[A-Za-z0-9_-]{1,255}`

@@ -1,11 +1,11 @@
 package config
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 	"gopkg.in/yaml.v3"
 )
 
@@ -19,7 +19,7 @@ var taskLaunchTypes = []string{"FARGATE", "EC2", "EXTERNAL", "MANAGED_INSTANCES"
 
 // taskName is what ECS accepts in startedBy and what reads well in a log
 // prefix.
-var taskName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var taskName = lazyre.New(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Task is a one-off ECS task a service runs around its deploy: a release
 // task (`release:`) after the new revision is registered and before
@@ -93,7 +93,7 @@ func (p *parser) task(n *yaml.Node, key string) (Task, error) {
 			if err != nil {
 				return err
 			}
-			if !taskName.MatchString(s) {
+			if !taskName().MatchString(s) {
 				return p.errorf(v, "name: %q is not a task name; expected 1 to 64 letters, digits, - or _, e.g. migrate", s)
 			}
 			t.Name = s

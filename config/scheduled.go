@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 	"gopkg.in/yaml.v3"
 )
 
@@ -17,8 +18,8 @@ type ScheduledRule struct {
 // The shapes EventBridge accepts for a rule name and an event bus name or
 // ARN.
 var (
-	ruleShape     = shapeOf(`^[.\-_A-Za-z0-9]{1,64}$`)
-	eventBusShape = shapeOf(`^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/.\-_A-Za-z0-9]{1,256}$`)
+	ruleShape     = lazyre.New(`^[.\-_A-Za-z0-9]{1,64}$`)
+	eventBusShape = lazyre.New(`^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/.\-_A-Za-z0-9]{1,256}$`)
 )
 
 // scheduled parses `scheduled:`: rule names, or {rule, event_bus} for a

@@ -3,11 +3,12 @@ package healthcheck
 import (
 	"bytes"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 const masked = "xxxxx"
@@ -214,20 +215,20 @@ var (
 	// secretPair is key=value, key: value and "key": "value" (also JSON
 	// escaped inside JSON) where the key names a secret. The value may be
 	// quoted, unquoted, or an auth scheme and its credentials.
-	secretPair = regexp.MustCompile(`(?i)` +
+	secretPair = lazyre.New(`(?i)` +
 		`((?:\\?["'])?[\w.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|` +
 		`credential|authorization|auth|session|cookie|signature)[\w.-]*(?:\\?["'])?[ \t]*[:=][ \t]*)` +
 		`(\\"(?:[^"\\]|\\[^"])*(?:\\"|$)` + // \"value\" inside a JSON string
 		`|"(?:[^"\\]|\\.)*(?:"|$)` + // "value"
 		`|'[^']*(?:'|$)` + // 'value'
 		`|(?:(?:bearer|basic|digest|token)[ \t]+)?[^\s"'&,;<>{}\[\]]+)`) // value, Bearer value
-	bearer = regexp.MustCompile(`(?i)\b(bearer[ \t]+)[A-Za-z0-9._~+/=-]{6,}`)
+	bearer = lazyre.New(`(?i)\b(bearer[ \t]+)[A-Za-z0-9._~+/=-]{6,}`)
 	// awsKeyID is an access key ID: long-term (AKIA) or temporary (ASIA).
-	awsKeyID = regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)
-	jwt      = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	awsKeyID = lazyre.New(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)
+	jwt      = lazyre.New(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	// longToken is a candidate for a key or token without a telling name
 	// (an AWS secret access key, an API key); see highEntropy.
-	longToken = regexp.MustCompile(`[A-Za-z0-9+/_-]{32,}={0,2}`)
+	longToken = lazyre.New(`[A-Za-z0-9+/_-]{32,}={0,2}`)
 )
 
 // redactSecrets masks the values of secret-named pairs, bearer tokens,
@@ -235,8 +236,8 @@ var (
 // case and digits the way random keys do. Hex strings (commit hashes,
 // digests a health body reports on purpose) and UUIDs are left alone.
 func redactSecrets(s string) string {
-	s = secretPair.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretPair.FindStringSubmatch(m)
+	s = secretPair().ReplaceAllStringFunc(s, func(m string) string {
+		sub := secretPair().FindStringSubmatch(m)
 		key, val := sub[1], sub[2]
 		switch {
 		case strings.HasPrefix(val, `\"`):
@@ -248,10 +249,10 @@ func redactSecrets(s string) string {
 		}
 		return key + masked
 	})
-	s = bearer.ReplaceAllString(s, "${1}"+masked)
-	s = jwt.ReplaceAllString(s, masked)
-	s = awsKeyID.ReplaceAllString(s, masked)
-	return longToken.ReplaceAllStringFunc(s, func(m string) string {
+	s = bearer().ReplaceAllString(s, "${1}"+masked)
+	s = jwt().ReplaceAllString(s, masked)
+	s = awsKeyID().ReplaceAllString(s, masked)
+	return longToken().ReplaceAllStringFunc(s, func(m string) string {
 		if highEntropy(m) {
 			return masked
 		}

@@ -69,6 +69,12 @@ fi
 rule ./cmd/omdeploy \
 	"the shipped binary must not carry test helpers (testing registers flags and pulls in test machinery; httptest is a test server)" \
 	testing net/http/httptest
+# The release build (make build, scripts/dist.sh, .goreleaser.yaml) drops
+# urfave/cli's ToMan/ToMarkdown with this tag; their markdown parser builds
+# its tables at every start-up (issue 16).
+GOFLAGS="${GOFLAGS:-} -tags=urfave_cli_no_docs" rule ./cmd/omdeploy \
+	"the release build must not link urfave/cli's man-page and markdown renderers: omdeploy calls neither, and blackfriday's init costs every start-up" \
+	github.com/russross/blackfriday/v2 github.com/cpuguy83/go-md2man/v2/md2man
 rule ./tools/... \
 	"the benchmark drivers are programs, not tests: use internal/motoenv, not internal/testenv" \
 	testing

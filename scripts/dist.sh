@@ -47,7 +47,7 @@ build() {
 	local exe=omdeploy
 	if [ "$os" = windows ]; then exe=omdeploy.exe; fi
 	mkdir -p "$stage"
-	CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "$ldflags" -o "$stage/$exe" ./cmd/omdeploy
+	CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -tags urfave_cli_no_docs -ldflags "$ldflags" -o "$stage/$exe" ./cmd/omdeploy
 	chmod 0755 "$stage/$exe"
 	local files=("$exe")
 	for f in README.md LICENSE; do

@@ -2,9 +2,10 @@ package app
 
 import (
 	"cmp"
-	"regexp"
 	"runtime/debug"
 	"time"
+
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // What version reports when neither the linker nor the build info knows.
@@ -18,7 +19,7 @@ const (
 // (v0.0.0-20260101120000-0123456789ab, also v1.2.4-0.2026…): the commit's
 // UTC time and its 12-hex-digit revision prefix. Go 1.24 and later add
 // +dirty to a build from a modified checkout.
-var pseudoVersion = regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(?:\+incompatible)?(?:\+dirty)?$`)
+var pseudoVersion = lazyre.New(`[-.](\d{14})-([0-9a-f]{12})(?:\+incompatible)?(?:\+dirty)?$`)
 
 // ResolveBuild fills each field the linker left empty from info, the build
 // information the Go toolchain embeds (debug.ReadBuildInfo; nil when there
@@ -51,7 +52,7 @@ func ResolveBuild(linked Build, info *debug.BuildInfo) Build {
 		if version == "(devel)" {
 			version = ""
 		}
-		if m := pseudoVersion.FindStringSubmatch(version); m != nil {
+		if m := pseudoVersion().FindStringSubmatch(version); m != nil {
 			if revision == "" {
 				revision = m[2]
 			}

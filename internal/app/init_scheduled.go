@@ -15,7 +15,7 @@ import (
 // cluster. A config is still worth writing without them, so a failure
 // (often a missing events:ListRuleNamesByTarget permission) is a warning.
 func (env *runEnv) findScheduled(ctx context.Context, clients *awsx.Clients, services []scaffold.Service) {
-	eb := clients.EventBridge()
+	eb := awsx.NarrowEventBridge(clients.EventBridge())
 	for i, s := range services {
 		if s.ClusterARN == "" {
 			continue

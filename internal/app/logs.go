@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/urfave/cli/v2"
 
+	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/report"
 	"github.com/omdeploy/omdeploy/release"
@@ -114,10 +115,12 @@ func (env *runEnv) logs(ctx context.Context, c *cli.Context) error {
 	}
 	err = release.Follow(ctx, release.FollowOptions{
 		Sources: sources,
-		Logs:    func(region string) release.FilterLogsAPI { return clients.LogsIn(cmp.Or(region, clients.Region)) },
-		Since:   time.Now().Add(-c.Duration(flagSince)),
-		Follow:  c.Bool(flagFollow),
-		Poll:    logsPoll,
+		Logs: func(region string) release.FilterLogsAPI {
+			return awsx.NarrowLogs(clients.LogsIn(cmp.Or(region, clients.Region)))
+		},
+		Since:  time.Now().Add(-c.Duration(flagSince)),
+		Follow: c.Bool(flagFollow),
+		Poll:   logsPoll,
 		// Room for the SDK's retries, each attempt bounded by the read timeout.
 		CallTimeout: 3 * duration(c, flagReadTimeout),
 		Emit: func(l release.Line) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/lock"
 	"github.com/omdeploy/omdeploy/internal/report"
@@ -38,7 +39,7 @@ EXAMPLES:
 			var services []result.Service
 			for _, s := range env.services {
 				name := lock.Name(s.Cluster, s.Service)
-				h, err := lock.Remove(ctx, cl.SSM, name)
+				h, err := lock.Remove(ctx, awsx.NarrowSSM(cl.SSM), name)
 				switch {
 				case errors.Is(err, lock.ErrNotLocked):
 					lines = append(lines, fmt.Sprintf("%s: no deploy lock (%s)", s.Name, name))

@@ -7,8 +7,9 @@ package imageref
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // DockerHub is the registry an image reference without a registry host
@@ -58,12 +59,13 @@ func (r Ref) String() string {
 }
 
 // The grammar's pieces, as distribution/reference defines them, without the
-// length limits the registries enforce themselves.
+// length limits the registries enforce themselves; compiled on first use,
+// not at start-up (lazyre).
 var (
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$`)
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	hostRE      = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:]+\])(?::[0-9]+)?$`)
+	tagRE       = lazyre.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE    = lazyre.New(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$`)
+	componentRE = lazyre.New(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	hostRE      = lazyre.New(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:]+\])(?::[0-9]+)?$`)
 )
 
 // Parse splits and validates an image reference as ECS and Docker read it:
@@ -85,7 +87,7 @@ func Parse(image string) (Ref, error) {
 	first, rest, hasSlash := strings.Cut(name, "/")
 	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost") {
 		r.Registry, r.Repository = first, rest
-		if !hostRE.MatchString(r.Registry) {
+		if !hostRE().MatchString(r.Registry) {
 			return Ref{}, fmt.Errorf("image %q: %q is not a registry host", image, r.Registry)
 		}
 	} else {
@@ -95,14 +97,14 @@ func Parse(image string) (Ref, error) {
 		}
 	}
 	for _, c := range strings.Split(r.Repository, "/") {
-		if !componentRE.MatchString(c) {
+		if !componentRE().MatchString(c) {
 			return Ref{}, fmt.Errorf("image %q: repository %q is not valid (lowercase letters, digits and . _ - between them)", image, r.Repository)
 		}
 	}
-	if tag != "" && !tagRE.MatchString(tag) {
+	if tag != "" && !tagRE().MatchString(tag) {
 		return Ref{}, fmt.Errorf("image %q: tag %q is not valid", image, tag)
 	}
-	if digest != "" && !digestRE.MatchString(digest) {
+	if digest != "" && !digestRE().MatchString(digest) {
 		return Ref{}, fmt.Errorf("image %q: digest %q is not valid (want algorithm:hex)", image, digest)
 	}
 	return r, nil
@@ -156,7 +158,7 @@ func Pin(image, digest string) string {
 
 // ecrHostRE matches a private ECR registry host: ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com
 // (or .com.cn in China).
-var ecrHostRE = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$`)
+var ecrHostRE = lazyre.New(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$`)
 
 // ECR is where a private ECR image lives: the registry's account (ECR's
 // registryId) and region.
@@ -167,7 +169,7 @@ type ECR struct {
 
 // ECROf reports whether r is in a private ECR registry, and which.
 func ECROf(r Ref) (ECR, bool) {
-	m := ecrHostRE.FindStringSubmatch(r.Registry)
+	m := ecrHostRE().FindStringSubmatch(r.Registry)
 	if m == nil {
 		return ECR{}, false
 	}

@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/omdeploy/omdeploy/internal/imageref"
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // Defaults of Options.
@@ -129,7 +129,7 @@ func (c *Client) Resolve(ctx context.Context, ref imageref.Ref) (Manifest, error
 	}
 	sum := sha256.Sum256(body)
 	m.Digest = "sha256:" + hex.EncodeToString(sum[:])
-	if d := hdr.Get("Docker-Content-Digest"); digestRE.MatchString(d) {
+	if d := hdr.Get("Docker-Content-Digest"); digestRE().MatchString(d) {
 		m.Digest = d
 	}
 	if ref.Digest != "" {
@@ -138,7 +138,7 @@ func (c *Client) Resolve(ctx context.Context, ref imageref.Ref) (Manifest, error
 	return m, nil
 }
 
-var digestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$`)
+var digestRE = lazyre.New(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$`)
 
 // Platform reads the platform of a single-manifest image from its config
 // blob.
@@ -253,7 +253,7 @@ func (c *Client) get(ctx context.Context, ref imageref.Ref, u, accept string, li
 }
 
 // bearerParam matches one key="value" of a WWW-Authenticate challenge.
-var bearerParam = regexp.MustCompile(`([A-Za-z]+)="([^"]*)"`)
+var bearerParam = lazyre.New(`([A-Za-z]+)="([^"]*)"`)
 
 // anonymousToken follows a `WWW-Authenticate: Bearer realm=...,service=...,
 // scope=...` challenge without credentials, as `docker pull` of a public
@@ -265,7 +265,7 @@ func (c *Client) anonymousToken(ctx context.Context, challenge string) (string, 
 		return "", fmt.Errorf("%w (challenge %q)", ErrAuthRequired, shorten(scheme))
 	}
 	p := map[string]string{}
-	for _, m := range bearerParam.FindAllStringSubmatch(params, -1) {
+	for _, m := range bearerParam().FindAllStringSubmatch(params, -1) {
 		p[strings.ToLower(m[1])] = m[2]
 	}
 	realm, err := url.Parse(p["realm"])

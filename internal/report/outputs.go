@@ -3,10 +3,10 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 	"github.com/omdeploy/omdeploy/internal/result"
 )
 
@@ -83,9 +83,9 @@ func writeOutput(b *strings.Builder, name, value string) {
 	fmt.Fprintf(b, "%s<<%s\n%s\n%s\n", name, delim, value, delim)
 }
 
-var unsafeOutputChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+var unsafeOutputChars = lazyre.New(`[^A-Za-z0-9_-]+`)
 
 // outputName makes a service name usable in an output name.
 func outputName(s string) string {
-	return unsafeOutputChars.ReplaceAllString(s, "-")
+	return unsafeOutputChars().ReplaceAllString(s, "-")
 }

@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 	"github.com/omdeploy/omdeploy/internal/result"
 	"github.com/omdeploy/omdeploy/internal/runbook"
 )
@@ -63,11 +63,11 @@ func RunbookMarkdown(entries []runbook.Entry) string {
 	return b.String()
 }
 
-var slugDrop = regexp.MustCompile(`[^a-z0-9 _-]`)
+var slugDrop = lazyre.New(`[^a-z0-9 _-]`)
 
 // slug is GitHub's anchor for a heading.
 func slug(heading string) string {
-	return strings.ReplaceAll(slugDrop.ReplaceAllString(strings.ToLower(heading), ""), " ", "-")
+	return strings.ReplaceAll(slugDrop().ReplaceAllString(strings.ToLower(heading), ""), " ", "-")
 }
 
 // mdText escapes what markdown would swallow outside code spans: an
@@ -107,9 +107,9 @@ func wrap(text string, width int, pad string) string {
 	return b.String()
 }
 
-var listMarkerRE = regexp.MustCompile(`^(\d+\.|[-*]) `)
+var listMarkerRE = lazyre.New(`^(\d+\.|[-*]) `)
 
 // listMarker is the width of a list marker at the start of s, or 0.
 func listMarker(s string) int {
-	return len(listMarkerRE.FindString(s))
+	return len(listMarkerRE().FindString(s))
 }

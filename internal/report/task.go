@@ -3,11 +3,11 @@ package report
 import (
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/omdeploy/omdeploy/internal/event"
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // Keys of the task records in the JSON log; never renamed.
@@ -73,7 +73,7 @@ func taskFinishedRecord(e event.TaskFinished) (slog.Level, []slog.Attr) {
 // cursor movement) from a line a container wrote: on a terminal they would
 // redraw over the live block and could forge what omdeploy itself says.
 func printable(s string) string {
-	s = ansiSequence.ReplaceAllString(s, "")
+	s = ansiSequence().ReplaceAllString(s, "")
 	return strings.Map(func(r rune) rune {
 		if r == '\t' {
 			return ' '
@@ -87,7 +87,7 @@ func printable(s string) string {
 
 // ansiSequence is a CSI or OSC escape sequence, removed whole so that no
 // "[2J" is left behind its ESC.
-var ansiSequence = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\))`)
+var ansiSequence = lazyre.New(`\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\))`)
 
 // lastPart is what follows the last "/": a task ID from its ARN.
 func lastPart(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }

@@ -6,13 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // ECSAPI is what Discover needs of ECS.
@@ -129,12 +129,12 @@ func pickContainer(cs []Container) string {
 	return ""
 }
 
-var urlPath = regexp.MustCompile(`https?://[^/\s"']+(/[^\s"'|;&]*)`)
+var urlPath = lazyre.New(`https?://[^/\s"']+(/[^\s"'|;&]*)`)
 
 // healthPath finds the path a container health check requests, e.g.
 // "curl -f http://localhost:8080/healthz || exit 1" gives /healthz.
 func healthPath(command []string) string {
-	m := urlPath.FindStringSubmatch(strings.Join(command, " "))
+	m := urlPath().FindStringSubmatch(strings.Join(command, " "))
 	if m == nil || m[1] == "/" {
 		return ""
 	}

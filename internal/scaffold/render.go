@@ -2,9 +2,10 @@ package scaffold
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // Config is what Render writes.
@@ -152,7 +153,7 @@ func (w *writer) example(s string) {
 	w.b.WriteString(w.indent + "# " + s + "\n")
 }
 
-var plainScalar = regexp.MustCompile(`^[A-Za-z/][A-Za-z0-9/._@+-]*$`)
+var plainScalar = lazyre.New(`^[A-Za-z/][A-Za-z0-9/._@+-]*$`)
 
 // str writes s as a YAML scalar, quoted unless it is plainly a string: YAML
 // reads yes, no, on, off, null and numbers as other types.
@@ -161,16 +162,16 @@ func str(s string) string {
 	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
 		return strconv.Quote(s)
 	}
-	if plainScalar.MatchString(s) && !strings.Contains(s, "${") {
+	if plainScalar().MatchString(s) && !strings.Contains(s, "${") {
 		return s
 	}
 	return strconv.Quote(s)
 }
 
-var hostUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)
+var hostUnsafe = lazyre.New(`[^a-z0-9-]+`)
 
 func exampleHost(service string) string {
-	h := strings.Trim(hostUnsafe.ReplaceAllString(strings.ToLower(service), "-"), "-")
+	h := strings.Trim(hostUnsafe().ReplaceAllString(strings.ToLower(service), "-"), "-")
 	if h == "" {
 		return "my-service"
 	}

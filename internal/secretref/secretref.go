@@ -10,11 +10,10 @@ package secretref
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/omdeploy/omdeploy/internal/lazyre"
 )
 
 // Ref is one reference to a Secrets Manager secret.
@@ -37,15 +36,15 @@ func IsSecretsManager(valueFrom string) bool {
 }
 
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(?:-[a-z]+)+-[0-9]+$`)
+	accountRE = lazyre.New(`^[0-9]{12}$`)
+	regionRE  = lazyre.New(`^[a-z]{2}(?:-[a-z]+)+-[0-9]+$`)
 	// nameRE is Secrets Manager's alphabet for names: letters, digits and
 	// /_+=.@- (no ":", which separates the trailing fields).
 	// Both are compiled on first use: their long bounded repeats compile
 	// to large programs, which start-up should not pay for.
-	nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`) })
+	nameRE = lazyre.New(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	// fieldRE bounds a trailing field: no control characters, no ":".
-	fieldRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^:\x00-\x1f\x7f]{0,256}$`) })
+	fieldRE = lazyre.New(`^[^:\x00-\x1f\x7f]{0,256}$`)
 )
 
 // Parse reads a Secrets Manager valueFrom.
@@ -57,10 +56,10 @@ func Parse(valueFrom string) (Ref, error) {
 	if a.Service != "secretsmanager" {
 		return Ref{}, fmt.Errorf("secret reference %q is not a Secrets Manager ARN (service %q)", valueFrom, a.Service)
 	}
-	if !regionRE.MatchString(a.Region) {
+	if !regionRE().MatchString(a.Region) {
 		return Ref{}, fmt.Errorf("secret reference %q names no valid region", valueFrom)
 	}
-	if !accountRE.MatchString(a.AccountID) {
+	if !accountRE().MatchString(a.AccountID) {
 		return Ref{}, fmt.Errorf("secret reference %q names no valid account", valueFrom)
 	}
 	rest, ok := strings.CutPrefix(a.Resource, "secret:")

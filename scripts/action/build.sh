@@ -17,5 +17,5 @@ if [[ $version =~ ^[0-9a-f]{7,40}$ ]]; then
 fi
 mkdir -p "$OUT"
 cd "$GITHUB_ACTION_PATH"
-CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$OUT/omdeploy" ./cmd/omdeploy
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags "$ldflags" -o "$OUT/omdeploy" ./cmd/omdeploy
 echo "omdeploy $version: built from $GITHUB_ACTION_PATH into $OUT"
