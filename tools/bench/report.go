@@ -358,7 +358,7 @@ func (r Report) Markdown() string {
 
 	b.WriteString("\n## 5. The binary\n\n")
 	if bin := r.Binary; bin != nil {
-		fmt.Fprintf(&b, "The binary `make build` writes to bin/omdeploy (CGO off, `-trimpath`, `-s -w`): %s.\n\n", mb(bin.Size))
+		fmt.Fprintf(&b, "The binary `make build` writes to bin/omdeploy (CGO off, `-trimpath`, `-tags urfave_cli_no_docs`, `-s -w`): %s.\n\n", mb(bin.Size))
 		b.WriteString("Each run goes through `omdeploy-rusage` (tools/omdeploy-rusage), a small process that starts the binary, times it from " +
 			"fork to exit and reads its peak RSS from `wait4`'s rusage; started by the driver itself, the binary's `ru_maxrss` would " +
 			"include the driver's own memory.\n\n")
