@@ -115,7 +115,7 @@ const fakeStep = 10 * time.Millisecond
 // settle is how long the driver lets the engine react to a fired timer (a
 // poll, its deliveries, a watcher returning) before time moves on, so that
 // simulated time does not run ahead of the code reading it.
-const settle = 2 * time.Millisecond
+const settle = 5 * time.Millisecond
 
 // drive moves clk forward while the engine waits on a timer, until the
 // returned func is called, so that simulated minutes pass in milliseconds:
@@ -132,10 +132,18 @@ func drive(clk *fakeClock) (stop func()) {
 				case <-created:
 				}
 			}
-			select {
-			case <-done:
-				return
-			case <-time.After(settle):
+			// Move on only once the engine has been quiet for a whole
+			// settle: a timer created meanwhile means it is still at
+			// work, and on a loaded machine one window is not enough.
+			for quiet := false; !quiet; {
+				busy := clk.timerCreated()
+				select {
+				case <-done:
+					return
+				case <-busy:
+				case <-time.After(settle):
+					quiet = true
+				}
 			}
 			for p := clk.pending(); p > 0 && clk.pending() >= p; {
 				clk.advance(fakeStep)
