@@ -228,7 +228,9 @@ func (s *serviceFacts) permissions(ctx context.Context) ([]permission, string) {
 		}
 	}
 	note := ""
-	td := s.taskDef.get(ctx)
+	// What the run would register: a file may change roles, secrets and
+	// log groups.
+	td := s.next.get(ctx)
 	if td.taskDef == nil {
 		note = "iam:PassRole, ssm:GetParameters and logs:GetLogEvents not simulated: task definition unknown"
 	} else {

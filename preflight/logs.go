@@ -50,7 +50,9 @@ func (s *serviceFacts) checkLogGroups(ctx context.Context) Check {
 	if why := s.r.awsSkip(ctx); why != "" {
 		return skip("%s", why)
 	}
-	td := s.taskDef.get(ctx)
+	// What the run would register: a file may change roles, secrets and
+	// log groups.
+	td := s.next.get(ctx)
 	if td.taskDef == nil {
 		return skip("task definition unknown: %s", td.why)
 	}

@@ -3,7 +3,6 @@ package preflight
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,14 +15,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/runbook"
-	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 func TestSecretsExist(t *testing.T) {
@@ -187,48 +183,5 @@ func TestSecretsWithSDKClient(t *testing.T) {
 	defer mu.Unlock()
 	if ops["GetSecretValue"] != 0 || ops["DescribeSecret"] != 2 || len(ops) != 1 {
 		t.Fatalf("operations sent = %v, want DescribeSecret twice and nothing else", ops)
-	}
-}
-
-// TestSecretReferencesOfTheFile: with a task definition file, secrets.exist
-// and ssm.parameters check the references of the revision the run would
-// register, not of the running one: a file that adds a reference to a
-// secret or a parameter that does not exist fails before anything is
-// registered.
-func TestSecretReferencesOfTheFile(t *testing.T) {
-	t.Parallel()
-	const missingSecret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tech/new-Missing"
-	tests := []struct {
-		name      string
-		fileRefs  []string // valueFrom of the file's app container
-		check     string
-		wantFail  bool
-		wantInMsg string
-	}{
-		{name: "the file adds a missing secret", fileRefs: []string{"/tech/db-url", missingSecret}, check: IDSecretsExist, wantFail: true, wantInMsg: missingSecret},
-		{name: "the file adds a missing parameter", fileRefs: []string{"/tech/db-url", "/tech/new-param"}, check: IDSSMParameters, wantFail: true, wantInMsg: "/tech/new-param"},
-		{name: "the file drops the live definition's missing secret", fileRefs: []string{"/tech/db-url"}, check: IDSecretsExist},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			w := newWorld()
-			// The live definition references a missing secret: only the
-			// file's references may decide.
-			setSecrets(w, "/tech/db-url", missingSecret)
-			file := taskdef.RegisterInput(*w.taskDef, nil)
-			file.ContainerDefinitions[0].Secrets = nil
-			for i, v := range tt.fileRefs {
-				file.ContainerDefinitions[0].Secrets = append(file.ContainerDefinitions[0].Secrets,
-					ecstypes.Secret{Name: aws.String(fmt.Sprintf("F%d", i)), ValueFrom: aws.String(v)})
-			}
-			checks, _ := runWorld(t, w, func(o *Options) {
-				o.TaskDefinitions = map[string]*ecs.RegisterTaskDefinitionInput{testService: file}
-			})
-			c := find(t, checks, tt.check, testService)
-			if failed := c.Status == event.StatusFail; failed != tt.wantFail || !strings.Contains(c.Message, tt.wantInMsg) {
-				t.Fatalf("%s = %s %q; want failed %v with %q", tt.check, c.Status, c.Message, tt.wantFail, tt.wantInMsg)
-			}
-		})
 	}
 }
