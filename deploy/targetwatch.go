@@ -40,6 +40,13 @@ type targetWatch struct {
 	last map[string]elbtypes.TargetHealth // task ARN -> its target's health as last seen
 	off  map[string]bool                  // target groups not asked again after a failed read
 	key  map[string]string                // target group -> the progress last reported
+
+	// running are the deployment's running tasks as last listed, and
+	// answered what the load balancer said then: the tasks are listed
+	// again only when its answer changed, since a task that starts,
+	// stops or changes health shows there first.
+	running  []string
+	answered string
 }
 
 // watchedGroup is a target group the new tasks may register in, with the
@@ -85,8 +92,9 @@ func (d *targetGroupDelays) get(ctx context.Context, api TargetHealthAPI, tg str
 // tasks and reports what changed. The followers call it after each poll
 // of a rollout in progress (the run's own deployment, not a rollback
 // after it), so it asks no more often than they do:
-// DescribeTargetHealth once per target group (every target in one call),
-// ListTasks once, and DescribeTasks only for tasks not seen before. Its
+// DescribeTargetHealth once per target group (every target in one call);
+// ListTasks only when that answer changed since the last look, and
+// DescribeTasks only for tasks not seen before. Its
 // errors never fail the deploy: a target group whose health cannot be
 // read is named in one warning and not asked again.
 //
@@ -126,39 +134,49 @@ func (sr *serviceRun) followTargets(ctx context.Context, id string, deadline tim
 	}
 	tctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	running, err := sr.targetTasks(tctx, id)
-	if err != nil {
-		sr.logger().Debug("target health not read: the deployment's tasks are unknown", "error", err, logRequestID, awsx.RequestID(err))
-		return
+	answers := make([][]elbtypes.TargetHealthDescription, len(lbs))
+	for i, lb := range lbs {
+		descs, err := describeTargetHealth(tctx, api, lb.arn)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			tw.off[lb.arn] = true
+			sr.warn("target health of target group %s is not shown for the rest of this run: %s; the deploy goes on", awsx.TargetGroupName(lb.arn), errMessage(err))
+			continue
+		}
+		answers[i] = descs
+	}
+	if key := answersKey(lbs, answers); tw.running == nil || key != tw.answered {
+		running, err := sr.targetTasks(tctx, id)
+		if err != nil {
+			sr.logger().Debug("target health not read: the deployment's tasks are unknown", "error", err, logRequestID, awsx.RequestID(err))
+			return
+		}
+		tw.running, tw.answered = running, key
 	}
 	gone := func(ip string) bool {
 		for arn, known := range tw.ips {
-			if known == ip && !slices.Contains(running, arn) {
+			if known == ip && !slices.Contains(tw.running, arn) {
 				return true
 			}
 		}
 		return false
 	}
-	for _, lb := range lbs {
+	for i, lb := range lbs {
 		tg := lb.arn
-		descs, err := describeTargetHealth(tctx, api, tg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			tw.off[tg] = true
-			sr.warn("target health of target group %s is not shown for the rest of this run: %s; the deploy goes on", awsx.TargetGroupName(tg), errMessage(err))
+		if tw.off[tg] {
 			continue
 		}
 		var want []elbtypes.TargetDescription
 		wantTask := map[string]string{} // ip:port -> task ARN
-		for _, arn := range running {
+		for _, arn := range tw.running {
 			if ip := tw.ips[arn]; ip != "" {
 				want = append(want, elbtypes.TargetDescription{Id: aws.String(ip), Port: lb.port})
 				wantTask[targetKey(ip, aws.ToInt32(lb.port))] = arn
 			}
 		}
-		h, byKey := splitTargets(tg, descs, want, gone)
+		h, byKey := splitTargets(tg, answers[i], want, gone)
 		if lb.pair && len(byKey) == 0 {
 			// The other group of a blue/green pair: the new tasks are
 			// not in it, its draining targets are not this rollout's.
@@ -172,6 +190,25 @@ func (sr *serviceRun) followTargets(ctx context.Context, id string, deadline tim
 		}
 		sr.reportTargets(h)
 	}
+}
+
+// answersKey says what the load balancer answered for the groups, target
+// by target, so that an answer like the last one is known as such.
+func answersKey(lbs []watchedGroup, answers [][]elbtypes.TargetHealthDescription) string {
+	var b strings.Builder
+	for i, lb := range lbs {
+		b.WriteString(lb.arn + "\n")
+		for _, d := range answers[i] {
+			var state, reason string
+			if th := d.TargetHealth; th != nil {
+				state, reason = string(th.State), string(th.Reason)
+			}
+			if t := d.Target; t != nil {
+				fmt.Fprintf(&b, "%s:%d %s %s\n", aws.ToString(t.Id), aws.ToInt32(t.Port), state, reason)
+			}
+		}
+	}
+	return b.String()
 }
 
 // reportTargets records one target group's progress in the result and

@@ -159,6 +159,12 @@ func TestTargetHealthDuringRollout(t *testing.T) {
 					if n := calls["DescribeTargetGroupAttributes"]; n > 1 {
 						t.Errorf("DescribeTargetGroupAttributes calls = %d, want at most 1 per target group per run", n)
 					}
+					// The tasks are listed again only when the load balancer's
+					// answer changed, not at every look (the diagnosis and the
+					// digest comparison list them once more each).
+					if n := calls["DescribeTargetHealth"]; n > 3 && calls["ListTasks"] >= n {
+						t.Errorf("ListTasks calls = %d for %d looks at the targets: listed at every look", calls["ListTasks"], n)
+					}
 					// No faster than the rollout poll: one look per poll at most.
 					polls := calls["DescribeServices"] + calls["DescribeServiceDeployments"]
 					if n := calls["DescribeTargetHealth"]; n == 0 && tt.elbFault == "" || n > polls {
