@@ -45,7 +45,7 @@ func (ps *pollers) get(cluster string) *poller {
 	defer ps.mu.Unlock()
 	p, ok := ps.m[cluster]
 	if !ok {
-		p = &poller{ps: ps, cluster: cluster, subs: map[*subscription]struct{}{}, wake: make(chan struct{}, 1)}
+		p = &poller{ps: ps, cluster: cluster, watchers: newWatchers[*subscription](ps.clk, ps.policy.FastFor)}
 		ps.m[cluster] = p
 	}
 	return p
@@ -57,12 +57,7 @@ func (ps *pollers) get(cluster string) *poller {
 type poller struct {
 	ps      *pollers
 	cluster string
-	wake    chan struct{} // a new subscriber wants a poll now
-
-	mu      sync.Mutex
-	subs    map[*subscription]struct{}
-	running bool
-	newest  time.Time // when the newest subscription began, for the fast phase
+	*watchers[*subscription]
 }
 
 // subscription receives the snapshots of one service. The poller waits for
@@ -84,18 +79,8 @@ type subscription struct {
 // when the polls fail.
 func (p *poller) subscribe(ctx context.Context, service string, deadline, giveUp time.Time) *subscription {
 	s := &subscription{p: p, service: service, deadline: deadline, giveUp: giveUp, ch: make(chan snapshot, 1), done: make(chan struct{})}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.subs[s] = struct{}{}
-	p.newest = p.ps.clk.Now()
-	if !p.running {
-		p.running = true
+	if p.add(s) {
 		go p.loop(ctx)
-		return s
-	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
 	}
 	return s
 }
@@ -104,15 +89,7 @@ func (s *subscription) window() pollWindow { return pollWindow{s.deadline, s.giv
 
 func (s *subscription) cancel() {
 	s.once.Do(func() { close(s.done) })
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	delete(s.p.subs, s)
-	if len(s.p.subs) == 0 { // let the loop see it has no one to poll for
-		select {
-		case s.p.wake <- struct{}{}:
-		default:
-		}
-	}
+	s.p.remove(s)
 }
 
 func (s *subscription) deliver(ctx context.Context, snap snapshot) {
@@ -121,34 +98,6 @@ func (s *subscription) deliver(ctx context.Context, snap snapshot) {
 	case <-s.done:
 	case <-ctx.Done():
 	}
-}
-
-// watching returns the current subscriptions, or stops the loop when there
-// are none.
-func (p *poller) watching() []*subscription {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.subs) == 0 {
-		p.running = false
-		return nil
-	}
-	out := make([]*subscription, 0, len(p.subs))
-	for s := range p.subs {
-		out = append(out, s)
-	}
-	return out
-}
-
-func (p *poller) young(now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return now.Sub(p.newest) < p.ps.policy.FastFor
-}
-
-func (p *poller) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.running = false
 }
 
 func (p *poller) loop(ctx context.Context) {

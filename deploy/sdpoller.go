@@ -49,7 +49,7 @@ func (ps *sdPollers) get(cluster string) *sdPoller {
 	defer ps.mu.Unlock()
 	p, ok := ps.m[cluster]
 	if !ok {
-		p = &sdPoller{ps: ps, cluster: cluster, subs: map[*sdSubscription]struct{}{}, wake: make(chan struct{}, 1)}
+		p = &sdPoller{ps: ps, cluster: cluster, watchers: newWatchers[*sdSubscription](ps.clk, ps.policy.FastFor)}
 		ps.m[cluster] = p
 	}
 	return p
@@ -62,12 +62,7 @@ func (ps *sdPollers) get(cluster string) *sdPoller {
 type sdPoller struct {
 	ps      *sdPollers
 	cluster string
-	wake    chan struct{}
-
-	mu      sync.Mutex
-	subs    map[*sdSubscription]struct{}
-	running bool
-	newest  time.Time
+	*watchers[*sdSubscription]
 }
 
 // sdSubscription receives the snapshots of one service deployment; like
@@ -84,18 +79,8 @@ type sdSubscription struct {
 
 func (p *sdPoller) subscribe(ctx context.Context, arn string, deadline, giveUp time.Time) *sdSubscription {
 	s := &sdSubscription{p: p, arn: arn, deadline: deadline, giveUp: giveUp, ch: make(chan sdSnapshot, 1), done: make(chan struct{})}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.subs[s] = struct{}{}
-	p.newest = p.ps.clk.Now()
-	if !p.running {
-		p.running = true
+	if p.add(s) {
 		go p.loop(ctx)
-		return s
-	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
 	}
 	return s
 }
@@ -104,41 +89,7 @@ func (s *sdSubscription) window() pollWindow { return pollWindow{s.deadline, s.g
 
 func (s *sdSubscription) cancel() {
 	s.once.Do(func() { close(s.done) })
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	delete(s.p.subs, s)
-	if len(s.p.subs) == 0 {
-		select {
-		case s.p.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (p *sdPoller) watching() []*sdSubscription {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.subs) == 0 {
-		p.running = false
-		return nil
-	}
-	out := make([]*sdSubscription, 0, len(p.subs))
-	for s := range p.subs {
-		out = append(out, s)
-	}
-	return out
-}
-
-func (p *sdPoller) young(now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return now.Sub(p.newest) < p.ps.policy.FastFor
-}
-
-func (p *sdPoller) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.running = false
+	s.p.remove(s)
 }
 
 // loop follows the service deployments on the legacy poller's schedule.
