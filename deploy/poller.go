@@ -32,23 +32,17 @@ type pollers struct {
 	policy PollPolicy
 	logger *slog.Logger
 
-	mu sync.Mutex
-	m  map[string]*poller
+	byCluster perCluster[*poller]
 }
 
 func newPollers(api ECSAPI, clk clock.Clock, policy PollPolicy, logger *slog.Logger) *pollers {
-	return &pollers{api: api, clk: clk, policy: policy, logger: logger, m: map[string]*poller{}}
+	return &pollers{api: api, clk: clk, policy: policy, logger: logger}
 }
 
 func (ps *pollers) get(cluster string) *poller {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p, ok := ps.m[cluster]
-	if !ok {
-		p = &poller{ps: ps, cluster: cluster, watchers: newWatchers[*subscription](ps.clk, ps.policy.FastFor)}
-		ps.m[cluster] = p
-	}
-	return p
+	return ps.byCluster.get(cluster, func() *poller {
+		return &poller{ps: ps, cluster: cluster, watchers: newWatchers[*subscription](ps.clk, ps.policy.FastFor)}
+	})
 }
 
 // poller observes the services of one cluster that are being watched, with

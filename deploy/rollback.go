@@ -16,6 +16,7 @@ import (
 	"github.com/omdeploy/omdeploy/internal/event"
 	"github.com/omdeploy/omdeploy/internal/failure"
 	"github.com/omdeploy/omdeploy/internal/runbook"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 // graceTimeout bounds the calls that explain and undo a failure after the
@@ -174,7 +175,7 @@ func (sr *serviceRun) rollbackCommand(ctx context.Context) error {
 // of the service's last service deployment (undoLast); else, where service
 // deployments cannot be read, the newest ACTIVE revision older than cur.
 func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, error) {
-	family, rev, ok := parseTaskDef(cur)
+	family, rev, ok := taskdef.ParseRevision(cur)
 	if !ok && sr.r.opts.ToRevision > 0 {
 		return "", fmt.Errorf("task definition %q: cannot tell its family and revision", cur)
 	}
@@ -213,7 +214,7 @@ func (sr *serviceRun) rollbackTarget(ctx context.Context, cur string) (string, e
 			return "", fmt.Errorf("list revisions of %s: %w", family, err)
 		}
 		for _, arn := range out.TaskDefinitionArns {
-			if f, r, ok := parseTaskDef(arn); ok && f == family && r < rev && r > bestRev {
+			if f, r, ok := taskdef.ParseRevision(arn); ok && f == family && r < rev && r > bestRev {
 				best, bestRev = arn, r
 			}
 		}
@@ -249,7 +250,7 @@ func (sr *serviceRun) activeRevisions(ctx context.Context, family string) ([]int
 			return nil, fmt.Errorf("list revisions of %s: %w", family, err)
 		}
 		for _, arn := range out.TaskDefinitionArns {
-			if f, r, ok := parseTaskDef(arn); ok && f == family {
+			if f, r, ok := taskdef.ParseRevision(arn); ok && f == family {
 				revs = append(revs, r)
 			}
 		}

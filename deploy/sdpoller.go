@@ -36,23 +36,17 @@ type sdPollers struct {
 	policy PollPolicy
 	logger *slog.Logger
 
-	mu sync.Mutex
-	m  map[string]*sdPoller
+	byCluster perCluster[*sdPoller]
 }
 
 func newSDPollers(api ServiceDeploymentAPI, clk clock.Clock, policy PollPolicy, logger *slog.Logger) *sdPollers {
-	return &sdPollers{api: api, clk: clk, policy: policy, logger: logger, m: map[string]*sdPoller{}}
+	return &sdPollers{api: api, clk: clk, policy: policy, logger: logger}
 }
 
 func (ps *sdPollers) get(cluster string) *sdPoller {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p, ok := ps.m[cluster]
-	if !ok {
-		p = &sdPoller{ps: ps, cluster: cluster, watchers: newWatchers[*sdSubscription](ps.clk, ps.policy.FastFor)}
-		ps.m[cluster] = p
-	}
-	return p
+	return ps.byCluster.get(cluster, func() *sdPoller {
+		return &sdPoller{ps: ps, cluster: cluster, watchers: newWatchers[*sdSubscription](ps.clk, ps.policy.FastFor)}
+	})
 }
 
 // sdPoller describes the followed service deployments of one cluster, 20

@@ -3,14 +3,13 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/omdeploy/omdeploy/internal/awsx"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 // describeTaskDef returns a task definition with its tags, which a new
@@ -53,20 +52,6 @@ func (sr *serviceRun) nextRevision(ctx context.Context, family string) (string, 
 	return fmt.Sprintf("%s:%d", family, out.TaskDefinition.Revision+1), nil
 }
 
-// parseTaskDef splits "arn:...:task-definition/family:rev" or "family:rev".
-func parseTaskDef(s string) (family string, rev int, ok bool) {
-	s = s[strings.LastIndex(s, "/")+1:]
-	i := strings.LastIndex(s, ":")
-	if i <= 0 {
-		return "", 0, false
-	}
-	rev, err := strconv.Atoi(s[i+1:])
-	if err != nil || rev <= 0 {
-		return "", 0, false
-	}
-	return s[:i], rev, true
-}
-
 // register registers p's revision. When the call fails in a way that may
 // have registered it all the same (awsx.Ambiguous: the answer was lost),
 // it reuses the family's newest ACTIVE revision if that is newer than cur
@@ -100,7 +85,7 @@ func (sr *serviceRun) register(ctx context.Context, p plan, cur string) (ecstype
 func (sr *serviceRun) registered(ctx context.Context, p plan, cur string) (ecstypes.TaskDefinition, bool, error) {
 	family := aws.ToString(p.input.Family)
 	in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc}
-	_, newestRev, _ := parseTaskDef(cur)
+	_, newestRev, _ := taskdef.ParseRevision(cur)
 	newest := ""
 	// The newest is on the first page when the order is honoured; every
 	// page is read in case it is not, as with emulators.
@@ -110,7 +95,7 @@ func (sr *serviceRun) registered(ctx context.Context, p plan, cur string) (ecsty
 			return ecstypes.TaskDefinition{}, false, fmt.Errorf("list revisions of %s: %w", family, err)
 		}
 		for _, arn := range list.TaskDefinitionArns { // the prefix also matches longer family names
-			if f, r, ok := parseTaskDef(arn); ok && f == family && r > newestRev {
+			if f, r, ok := taskdef.ParseRevision(arn); ok && f == family && r > newestRev {
 				newest, newestRev = arn, r
 			}
 		}

@@ -86,3 +86,24 @@ func (w *watchers[S]) stop() {
 	defer w.mu.Unlock()
 	w.running = false
 }
+
+// perCluster keeps one poller per cluster, made on first use: every
+// follower of a run shares its cluster's.
+type perCluster[P any] struct {
+	mu sync.Mutex
+	m  map[string]P
+}
+
+func (c *perCluster[P]) get(cluster string, newP func() P) P {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[cluster]
+	if !ok {
+		if c.m == nil {
+			c.m = map[string]P{}
+		}
+		p = newP()
+		c.m[cluster] = p
+	}
+	return p
+}

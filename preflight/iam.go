@@ -243,13 +243,7 @@ func (s *serviceFacts) permissions(ctx context.Context) ([]permission, string) {
 		if len(roles) > 0 {
 			perms = append(perms, permission{"iam:PassRole", roles})
 		}
-		var values []string
-		for _, c := range td.taskDef.ContainerDefinitions {
-			for _, sec := range c.Secrets {
-				values = append(values, aws.ToString(sec.ValueFrom))
-			}
-		}
-		if params := parameterARNs(values, id, region); len(params) > 0 {
+		if params := parameterARNs(containerSecrets(td.taskDef), id, region); len(params) > 0 {
 			perms = append(perms, permission{"ssm:GetParameters", params})
 		}
 		perms = append(perms, s.artifactPermissions(ctx, td.taskDef, id.partition)...)

@@ -128,13 +128,7 @@ func (s *serviceFacts) checkParameters(ctx context.Context) Check {
 	if td.taskDef == nil {
 		return skip("task definition unknown: %s", td.why)
 	}
-	var values []string
-	for _, c := range td.taskDef.ContainerDefinitions {
-		for _, sec := range c.Secrets {
-			values = append(values, aws.ToString(sec.ValueFrom))
-		}
-	}
-	return s.r.checkRefs(ctx, values, "task definition "+shortTaskDef(aws.ToString(td.taskDef.TaskDefinitionArn)))
+	return s.r.checkRefs(ctx, containerSecrets(td.taskDef), "task definition "+shortTaskDef(aws.ToString(td.taskDef.TaskDefinitionArn)))
 }
 
 // checkRefs asks SSM whether each parameter exists, without decryption:

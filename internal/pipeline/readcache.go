@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/omdeploy/omdeploy/config"
 	"github.com/omdeploy/omdeploy/internal/clock"
+	"github.com/omdeploy/omdeploy/internal/taskdef"
 )
 
 // shareFor is how long a service's description read for one stage may
@@ -306,7 +306,7 @@ func (c *readCache) fetchClusters(ctx context.Context) (map[string]clusterEntry,
 // serves readers who want them and readers who do not.
 func (c *readCache) describeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput) (*ecs.DescribeTaskDefinitionOutput, bool, error) {
 	name := aws.ToString(in.TaskDefinition)
-	if !pinnedRevision(name) {
+	if _, _, ok := taskdef.ParseRevision(name); !ok {
 		return nil, false, nil
 	}
 	out, err := do(ctx, &c.mu, c.taskDefs, name, func(ctx context.Context) (*ecs.DescribeTaskDefinitionOutput, error) {
@@ -332,18 +332,6 @@ func (c *readCache) describeTaskDefinition(ctx context.Context, in *ecs.Describe
 		cp.Tags = slices.Clone(out.Tags)
 	}
 	return &cp, true, nil
-}
-
-// pinnedRevision reports whether name is family:revision or the ARN of
-// one; a bare family means its latest revision, which registering changes.
-func pinnedRevision(name string) bool {
-	name = name[strings.LastIndex(name, "/")+1:]
-	i := strings.LastIndex(name, ":")
-	if i <= 0 {
-		return false
-	}
-	n, err := strconv.Atoi(name[i+1:])
-	return err == nil && n > 0
 }
 
 // cloneService copies what a reader might change in place.
